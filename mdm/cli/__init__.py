@@ -1,0 +1,57 @@
+"""The `mdm` command line: the hub's composition root for operators and stewards."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from mdm.cli import _demo, _ingest
+from mdm.cli._context import CliContext, configure_logging, errors
+from mdm.domain import ConfigError, MdmError
+from mdm.settings import Settings
+
+app = typer.Typer(
+    name="mdm",
+    help="Master data hub: load source extracts, match, build golden records, publish xrefs.\n\n"
+    "Settings come from MDM_* environment variables (MDM_DATABASE_URL, MDM_CONFIG).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    log_level: Annotated[str | None, typer.Option(help="Log level (default MDM_LOG_LEVEL).")] = None,
+) -> None:
+    settings = Settings()
+    configure_logging(log_level or "WARNING")
+    ctx.obj = CliContext(settings)
+
+
+app.command()(_ingest.init)
+app.command()(_ingest.sources)
+app.command()(_ingest.load)
+app.command()(_ingest.summary)
+app.command()(_demo.demo)
+app.add_typer(_ingest.quarantine_app, name="quarantine")
+
+
+def main() -> None:
+    """Entry point of the `mdm` console script: expected errors print a message, not a trace."""
+    try:
+        app()
+    except ConfigError as exc:
+        errors.print(f"[red]Configuration error[/] in {exc.source}:")
+        for problem in exc.problems:
+            errors.print(f"  - {problem}", markup=False)
+        sys.exit(2)
+    except MdmError as exc:
+        errors.print(f"Error: {exc}", markup=False, style="red")
+        sys.exit(1)
+
+
+__all__ = ["app", "main"]

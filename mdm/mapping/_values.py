@@ -1,0 +1,192 @@
+"""Normalisers of attribute types: each validates a value and returns its canonical text.
+
+They raise InvalidValue with a reason a steward can act on. Look-ups are cached, since
+the same countries, currencies and domains recur on most rows of an extract.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import phonenumbers
+import pycountry
+from stdnum import lei as stdnum_lei
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.util import get_cc_module
+
+
+class InvalidValue(ValueError):
+    """A value that fails its type's validation; the message is the reason."""
+
+
+# Names in common use that pycountry does not know (keys are folded: see _fold).
+_COUNTRY_ALIASES = {
+    "uk": "GB", "u k": "GB", "great britain": "GB", "britain": "GB", "england": "GB",
+    "scotland": "GB", "wales": "GB", "northern ireland": "GB", "united kingdom of great britain": "GB",
+    "usa": "US", "u s a": "US", "us": "US", "u s": "US", "america": "US",
+    "united states of america": "US", "deutschland": "DE", "allemagne": "DE", "germania": "DE",
+    "espana": "ES", "espagne": "ES", "italia": "IT", "italie": "IT", "nederland": "NL",
+    "holland": "NL", "the netherlands": "NL", "pays bas": "NL", "belgie": "BE", "belgique": "BE",
+    "schweiz": "CH", "suisse": "CH", "svizzera": "CH", "osterreich": "AT", "oesterreich": "AT",
+    "sverige": "SE", "norge": "NO", "danmark": "DK", "suomi": "FI", "polska": "PL",
+    "eire": "IE", "republic of ireland": "IE", "nippon": "JP", "nihon": "JP", "uae": "AE",
+    "south korea": "KR", "korea": "KR", "republic of korea": "KR", "russia": "RU",
+    "czech republic": "CZ", "hong kong sar": "HK", "deutschland brd": "DE", "brasil": "BR",
+    "mexique": "MX", "turkey": "TR", "turkiye": "TR", "vietnam": "VN",
+}
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+
+
+@lru_cache(maxsize=4096)
+def to_country(value: str) -> str:
+    """ISO 3166-1 alpha-2 code of a country given by code (alpha-2/3) or name."""
+    folded = _fold(value)
+    if not folded:
+        raise InvalidValue("empty country")
+    if folded in _COUNTRY_ALIASES:
+        return _COUNTRY_ALIASES[folded]
+    try:
+        return pycountry.countries.lookup(folded).alpha_2
+    except LookupError:
+        pass
+    for country in pycountry.countries:
+        for name in ("name", "official_name", "common_name"):
+            if _fold(getattr(country, name, "") or "") == folded:
+                return country.alpha_2
+    raise InvalidValue(f"{value!r} is not a known country")
+
+
+def to_phone(value: str, region: str | None) -> str:
+    """E.164 form of a phone number; national numbers need the record's country."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidValue(f"{value!r} is not a phone number ({exc._msg})") from None
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidValue(f"{value!r} is not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_FREE_TEXT_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+
+@lru_cache(maxsize=65536)
+def to_domain(value: str) -> str:
+    """Host name of a website or e-mail address, lower-case, without a leading www."""
+    text = value.strip().lower()
+    if "@" in text:
+        text = text.rsplit("@", 1)[1]
+    elif not _FREE_TEXT_URL.match(text):
+        text = "http://" + text
+    host = urlsplit(text).hostname if "://" in text else text
+    host = (host or "").strip(".").removeprefix("www.")
+    if "." not in host or not re.fullmatch(r"[a-z0-9.-]+", host):
+        raise InvalidValue(f"{value!r} is not a website or e-mail domain")
+    return host
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def to_email(value: str) -> str:
+    text = value.strip().lower()
+    if not _EMAIL.match(text):
+        raise InvalidValue(f"{value!r} is not an e-mail address")
+    return text
+
+
+_VAT_PREFIX_TO_COUNTRY = {"EL": "GR", "XI": "GB"}
+
+
+@lru_cache(maxsize=65536)
+def to_tax_id(value: str, country: str | None) -> str:
+    """Compact, checksum-validated tax id, prefixed with its ISO country code.
+
+    An EU-style prefix in the value wins over the record's country; without either the
+    number cannot be checked and is refused.
+    """
+    text = re.sub(r"[\s.\-/]", "", value).upper()
+    prefix = text[:2]
+    if prefix.isalpha() and (
+        prefix in _VAT_PREFIX_TO_COUNTRY or pycountry.countries.get(alpha_2=prefix)
+    ):
+        country, text = _VAT_PREFIX_TO_COUNTRY.get(prefix, prefix), text[2:]
+    if not country:
+        raise InvalidValue(f"tax id {value!r} has no country to check it against")
+    module = get_cc_module(country.lower(), "vat") or get_cc_module(country.lower(), "tin")
+    if module is None:
+        return f"{country}{text}"
+    try:
+        number = module.validate(text)
+    except StdnumError as exc:
+        raise InvalidValue(f"tax id {value!r} is not a valid {country} number ({exc.message})") from None
+    compact = module.compact(number)
+    compact = compact[2:] if compact[:2] in (country, "EL") and compact[:2].isalpha() else compact
+    return f"{country}{compact}"
+
+
+def to_lei(value: str) -> str:
+    try:
+        return stdnum_lei.validate(value)
+    except StdnumError as exc:
+        raise InvalidValue(f"LEI {value!r} is not valid ({exc.message})") from None
+
+
+def to_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value.strip()[:10]).isoformat()
+    except ValueError:
+        raise InvalidValue(f"{value!r} is not an ISO date (give the source's format)") from None
+
+
+def to_timestamp(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidValue(f"{value!r} is not an ISO timestamp (give the source's format)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def to_integer(value: str) -> str:
+    try:
+        return str(int(value.strip().replace(",", "").replace("_", "")))
+    except ValueError:
+        raise InvalidValue(f"{value!r} is not a whole number") from None
+
+
+def to_decimal(value: str) -> str:
+    try:
+        return str(Decimal(value.strip().replace(",", "")))
+    except InvalidOperation:
+        raise InvalidValue(f"{value!r} is not a number") from None
+
+
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f"}
+
+
+def to_boolean(value: str) -> str:
+    folded = value.strip().casefold()
+    if folded in _TRUE or folded in _FALSE:
+        return "true" if folded in _TRUE else "false"
+    raise InvalidValue(f"{value!r} is not true or false")
+
+
+@lru_cache(maxsize=512)
+def to_currency(value: str) -> str:
+    code = value.strip().upper()
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise InvalidValue(f"{value!r} is not an ISO 4217 currency code")
+    return code

@@ -1,0 +1,17 @@
+"""The hub store: tables, repositories, unit of work, outbox and migrations.
+
+The only package that imports SQLAlchemy; everything above it works through a UnitOfWork.
+"""
+
+from mdm.store._engine import create_store_engine, store_revision, upgrade_store
+from mdm.store._source_records import CurrentState
+from mdm.store._uow import UnitOfWork, utcnow
+
+__all__ = [
+    "CurrentState",
+    "UnitOfWork",
+    "create_store_engine",
+    "store_revision",
+    "upgrade_store",
+    "utcnow",
+]

@@ -1,0 +1,60 @@
+"""Engine construction and schema migration. Nothing connects at import time."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+log = logging.getLogger(__name__)
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_store_engine(url: str, **kwargs: object) -> sa.Engine:
+    """An engine for the hub store; SQLite files get WAL mode and enforced foreign keys."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = sa.create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _alembic_config(connection: sa.Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_store(engine: sa.Engine) -> tuple[str | None, str]:
+    """Create or upgrade the store to the newest schema; return (before, after) revisions."""
+    with engine.begin() as connection:
+        before = MigrationContext.configure(connection).get_current_revision()
+        command.upgrade(_alembic_config(connection), "head")
+        after = MigrationContext.configure(connection).get_current_revision()
+    log.info("store schema %s -> %s", before, after)
+    return before, after
+
+
+def store_revision(engine: sa.Engine) -> tuple[str | None, str]:
+    """(current revision of the store, newest revision the code knows)."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, head

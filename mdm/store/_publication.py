@@ -1,0 +1,60 @@
+"""The outbox of change events (global sequence) and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from mdm.store._tables import audit_log, outbox
+
+
+class Outbox:
+    """Change events, written in the transaction of the change, read in sequence order."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def append(self, event_type: str, aggregate_id: str | None, payload: dict[str, Any],
+               entity_type: str | None, actor: str, correlation_id: str) -> None:
+        self.append_many([dict(
+            event_type=event_type, aggregate_id=aggregate_id, payload=payload,
+            entity_type=entity_type, actor=actor, correlation_id=correlation_id,
+        )])
+
+    def append_many(self, events: list[dict[str, Any]]) -> None:
+        """Insert events in the given order (their sequence numbers follow that order)."""
+        if not events:
+            return
+        now = datetime.now(UTC)
+        rows = [{"occurred_at": now, **e} for e in events]
+        self._c.execute(sa.insert(outbox), rows)
+
+    def read(self, after: int = 0, limit: int = 100, entity_type: str | None = None
+             ) -> list[dict[str, Any]]:
+        query = sa.select(outbox).where(outbox.c.sequence > after).order_by(outbox.c.sequence)
+        if entity_type:
+            query = query.where(outbox.c.entity_type == entity_type)
+        return [dict(r) for r in self._c.execute(query.limit(limit)).mappings()]
+
+    def last_sequence(self) -> int:
+        return int(self._c.execute(sa.select(sa.func.max(outbox.c.sequence))).scalar() or 0)
+
+
+class Audit:
+    """Who did what, when, under which correlation id."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def append(self, action: str, subject: str | None, details: dict[str, Any], actor: str,
+               correlation_id: str) -> None:
+        self._c.execute(sa.insert(audit_log).values(
+            at=datetime.now(UTC), actor=actor, correlation_id=correlation_id,
+            action=action, subject=subject, details=details,
+        ))
+
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+        return [dict(r) for r in self._c.execute(query).mappings()]

@@ -1,0 +1,115 @@
+"""Source records: versioned, never edited, bulk-written with set-based statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from mdm.store._tables import source_records as t
+
+_IN_CHUNK = 5000  # keys per IN (...) look-up; well inside SQLite's and PostgreSQL's limits
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentState:
+    """What the store holds now for one source key."""
+
+    id: int
+    version: int
+    content_hash: str
+    source_updated_at: datetime | None
+
+
+class SourceRecords:
+    """Repository of source records (all versions; one current per key)."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def current_states(
+        self, entity_type: str, system: str, source_ids: Iterable[str]
+    ) -> dict[str, CurrentState]:
+        """Current version of each given key that exists, in a few set-based look-ups."""
+        ids = list(dict.fromkeys(source_ids))
+        found: dict[str, CurrentState] = {}
+        query = sa.select(
+            t.c.source_id, t.c.id, t.c.version, t.c.content_hash, t.c.source_updated_at
+        ).where(t.c.entity_type == entity_type, t.c.system == system, t.c.is_current)
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            for row in self._c.execute(query.where(t.c.source_id.in_(chunk))):
+                found[row.source_id] = CurrentState(
+                    row.id, row.version, row.content_hash, row.source_updated_at
+                )
+        return found
+
+    def insert_versions(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert new versions in one executemany (rows carry every column but id)."""
+        if rows:
+            self._c.execute(sa.insert(t), list(rows))
+
+    def supersede(self, record_ids: Sequence[int], at: datetime) -> None:
+        """Mark versions as no longer current (their successors are inserted next)."""
+        if not record_ids:
+            return
+        stmt = (
+            sa.update(t)
+            .where(t.c.id == sa.bindparam("rid"))
+            .values(is_current=False, needs_match=False, superseded_at=at)
+        )
+        self._c.execute(stmt, [{"rid": rid} for rid in record_ids])
+
+    def count_current(self) -> list[tuple[str, str, int]]:
+        """(entity_type, system, count) of current records."""
+        query = (
+            sa.select(t.c.entity_type, t.c.system, sa.func.count())
+            .where(t.c.is_current)
+            .group_by(t.c.entity_type, t.c.system)
+            .order_by(t.c.entity_type, t.c.system)
+        )
+        return [tuple(row) for row in self._c.execute(query)]
+
+    def get_current(self, entity_type: str, system: str, source_id: str) -> dict[str, Any] | None:
+        row = self._c.execute(
+            sa.select(t).where(
+                t.c.entity_type == entity_type,
+                t.c.system == system,
+                t.c.source_id == source_id,
+                t.c.is_current,
+            )
+        ).mappings().first()
+        return dict(row) if row else None
+
+    def versions(self, entity_type: str, system: str, source_id: str) -> list[dict[str, Any]]:
+        query = (
+            sa.select(t)
+            .where(t.c.entity_type == entity_type, t.c.system == system, t.c.source_id == source_id)
+            .order_by(t.c.version)
+        )
+        return [dict(row) for row in self._c.execute(query).mappings()]
+
+    def iter_current(
+        self, entity_type: str, columns: Sequence[str] = ("system", "source_id", "attributes"),
+        batch_size: int = 50_000,
+    ) -> Iterator[list[sa.Row]]:
+        """Current records of one type in batches, streamed for bulk transfer to matching."""
+        query = (
+            sa.select(*(t.c[name] for name in columns))
+            .where(t.c.entity_type == entity_type, t.c.is_current)
+            .order_by(t.c.system, t.c.source_id)
+        )
+        result = self._c.execution_options(yield_per=batch_size).execute(query)
+        yield from result.partitions(batch_size)
+
+    def mark_matched(self, entity_type: str) -> int:
+        """Clear the needs-match flag of every current record of a type."""
+        stmt = (
+            sa.update(t)
+            .where(t.c.entity_type == entity_type, t.c.is_current, t.c.needs_match)
+            .values(needs_match=False)
+        )
+        return self._c.execute(stmt).rowcount

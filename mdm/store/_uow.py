@@ -1,0 +1,98 @@
+"""The unit of work: one transaction, the repositories working inside it, and its events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+
+from mdm.domain import ConflictError, MdmError, StoreUnavailableError
+from mdm.store._ingestion import Batches, Quarantine
+from mdm.store._publication import Audit, Outbox
+from mdm.store._source_records import SourceRecords
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UnitOfWork:
+    """Owns one transaction. Leave the block without `commit()` and nothing is written.
+
+    Events recorded with `publish` go to the outbox in the same transaction as the change.
+    """
+
+    def __init__(
+        self, engine: sa.Engine, actor: str = "system", correlation_id: str | None = None
+    ) -> None:
+        self.engine = engine
+        self.actor = actor
+        self.correlation_id = correlation_id or uuid.uuid4().hex
+        self._connection: sa.Connection | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        try:
+            self._connection = self.engine.connect()
+            self._transaction = self._connection.begin()
+        except sa.exc.OperationalError as exc:
+            raise StoreUnavailableError(f"cannot open the store: {exc.orig}") from None
+        conn = self._connection
+        self.source_records = SourceRecords(conn)
+        self.batches = Batches(conn)
+        self.quarantine = Quarantine(conn)
+        self.outbox = Outbox(conn)
+        self.audit = Audit(conn)
+        return self
+
+    @property
+    def connection(self) -> sa.Connection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._connection
+
+    def publish(
+        self, event_type: str, aggregate_id: str | None, payload: dict[str, Any],
+        entity_type: str | None = None,
+    ) -> None:
+        """Record a change event in the outbox, inside this transaction."""
+        self.outbox.append(
+            event_type, aggregate_id, payload, entity_type, self.actor, self.correlation_id
+        )
+
+    def record_audit(self, action: str, subject: str | None, details: dict[str, Any]) -> None:
+        self.audit.append(action, subject, details, self.actor, self.correlation_id)
+
+    def commit(self) -> None:
+        try:
+            self._transaction.commit()
+        except sa.exc.IntegrityError as exc:
+            raise ConflictError(f"the change conflicts with stored data: {exc.orig}") from None
+        except sa.exc.OperationalError as exc:
+            raise StoreUnavailableError(f"the store refused the commit: {exc.orig}") from None
+
+    def rollback(self) -> None:
+        if self._transaction.is_active:
+            self._transaction.rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self.connection.close()
+            self._connection = None
+        if isinstance(exc, sa.exc.IntegrityError):
+            raise ConflictError(f"the change conflicts with stored data: {exc.orig}") from None
+        if isinstance(exc, sa.exc.OperationalError | sa.exc.ProgrammingError) and not isinstance(
+            exc, MdmError
+        ):
+            raise StoreUnavailableError(
+                f"store error ({type(exc.orig).__name__}); is the store initialised? run `mdm init`"
+            ) from exc
