@@ -28,8 +28,11 @@ def _pg_admin() -> sa.Engine:
 
 
 def _pg_url(database: str) -> str:
-    return str(sa.make_url(create_store_engine(POSTGRES_URL).url).set(database=database)
-               .render_as_string(hide_password=False))
+    return str(
+        sa.make_url(create_store_engine(POSTGRES_URL).url)
+        .set(database=database)
+        .render_as_string(hide_password=False)
+    )
 
 
 @pytest.fixture(scope="session")

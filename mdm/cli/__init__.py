@@ -25,7 +25,9 @@ app = typer.Typer(
 @app.callback()
 def _root(
     ctx: typer.Context,
-    log_level: Annotated[str | None, typer.Option(help="Log level (default MDM_LOG_LEVEL).")] = None,
+    log_level: Annotated[
+        str | None, typer.Option(help="Log level (default MDM_LOG_LEVEL).")
+    ] = None,
 ) -> None:
     settings = Settings()
     configure_logging(log_level or "WARNING")

@@ -32,8 +32,12 @@ class CliContext:
         return create_store_engine(self.settings.database_url)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, actor=self.settings.actor, correlation_id=self.correlation_id)
+        return UnitOfWork(
+            self.engine, actor=self.settings.actor, correlation_id=self.correlation_id
+        )
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )

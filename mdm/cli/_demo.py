@@ -19,7 +19,9 @@ def demo(
     manifest: Annotated[Path, typer.Option(help="Which files to load, in order.")] = Path(
         "data_samples/manifest.toml"
     ),
-    fresh: Annotated[bool, typer.Option(help="Start from an empty store (SQLite file only).")] = False,
+    fresh: Annotated[
+        bool, typer.Option(help="Start from an empty store (SQLite file only).")
+    ] = False,
 ) -> None:
     """Initialise the store and load every sample extract, then print a summary."""
     cli: CliContext = ctx.obj
@@ -30,12 +32,18 @@ def demo(
     console.rule("[b]1. Load the source extracts")
     plan = tomllib.loads(manifest.read_text("utf-8"))
     for step in plan.get("load", []):
-        path = manifest.parent / Path(step["file"]).name if not Path(step["file"]).exists() else Path(step["file"])
+        path = (
+            manifest.parent / Path(step["file"]).name
+            if not Path(step["file"]).exists()
+            else Path(step["file"])
+        )
         report = _load_with_progress(cli, step["system"], step["entity"], path, dry_run=False)
         print_load_report(report)
     console.rule("[b]Summary")
     print_summary(cli)
-    console.print(f"Done in {time.perf_counter() - started:.1f} s. Store: {cli.settings.database_url}")
+    console.print(
+        f"Done in {time.perf_counter() - started:.1f} s. Store: {cli.settings.database_url}"
+    )
 
 
 def _remove_sqlite_file(url: str) -> None:

@@ -33,17 +33,25 @@ def sources(ctx: typer.Context) -> None:
     table = Table("system", "title", "entity type", "format", "stored records")
     for system, src in sorted(cli.config.sources.items()):
         for entity_type, mapping in sorted(src.entities.items()):
-            table.add_row(system, src.title, entity_type, mapping.format,
-                          str(stored.get((entity_type, system), 0)))
+            table.add_row(
+                system,
+                src.title,
+                entity_type,
+                mapping.format,
+                str(stored.get((entity_type, system), 0)),
+            )
     console.print(table)
 
 
 def load(
     ctx: typer.Context,
     system: Annotated[str, typer.Argument(help="Source system name, as in the hub config.")],
-    file: Annotated[Path, typer.Argument(help="CSV or JSON Lines extract.", exists=True,
-                                         dir_okay=False)],
-    entity: Annotated[str, typer.Option("--entity", "-e", help="Entity type of the rows.")] = "customer",
+    file: Annotated[
+        Path, typer.Argument(help="CSV or JSON Lines extract.", exists=True, dir_okay=False)
+    ],
+    entity: Annotated[
+        str, typer.Option("--entity", "-e", help="Entity type of the rows.")
+    ] = "customer",
     dry_run: Annotated[bool, typer.Option(help="Validate and count, then roll back.")] = False,
 ) -> None:
     """Load one extract through the system's mapping; every row is stored or quarantined."""
@@ -54,12 +62,22 @@ def load(
 
 def _load_with_progress(cli: CliContext, system: str, entity: str, file: Path, dry_run: bool):
     size = file.stat().st_size
-    columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    ]
     with Progress(*columns, console=console, transient=True, disable=size < 2_000_000) as bar:
         task = bar.add_task(f"{system}/{entity}", total=size)
         return ingestion.load_file(
-            cli.uow(), cli.config, system, entity, file,
-            progress=lambda n: bar.advance(task, n), dry_run=dry_run,
+            cli.uow(),
+            cli.config,
+            system,
+            entity,
+            file,
+            progress=lambda n: bar.advance(task, n),
+            dry_run=dry_run,
         )
 
 
@@ -95,8 +113,14 @@ def quarantine_list(
         return
     table = Table("batch", "system", "entity", "line", "source id", "reasons")
     for row in rows:
-        table.add_row(str(row["batch_id"]), row["system"], row["entity_type"], str(row["line"]),
-                      row["source_id"] or "-", "\n".join(row["reasons"]))
+        table.add_row(
+            str(row["batch_id"]),
+            row["system"],
+            row["entity_type"],
+            str(row["line"]),
+            row["source_id"] or "-",
+            "\n".join(row["reasons"]),
+        )
     console.print(table if rows else "No quarantined rows.")
 
 
@@ -113,6 +137,7 @@ def print_summary(cli: CliContext) -> None:
     keys = sorted(set(stored) | set(quarantined))
     for key in keys:
         table.add_row(key[0], key[1], str(stored.get(key, 0)), str(quarantined.get(key, 0)))
-    table.add_row("[b]total[/]", "", f"[b]{sum(stored.values())}[/]",
-                  f"[b]{sum(quarantined.values())}[/]")
+    table.add_row(
+        "[b]total[/]", "", f"[b]{sum(stored.values())}[/]", f"[b]{sum(quarantined.values())}[/]"
+    )
     console.print(table)

@@ -47,7 +47,9 @@ def parse_hub_config(data: dict[str, Any], source: str = "hub config") -> HubCon
 def preset_names() -> list[str]:
     """Names of the presets shipped with the hub."""
     folder = resources.files(_PRESET_PACKAGE)
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
 
 
 def _merge_presets(data: dict[str, Any], problems: list[str], source: str) -> dict[str, Any]:
@@ -60,7 +62,9 @@ def _merge_presets(data: dict[str, Any], problems: list[str], source: str) -> di
             text = resources.files(_PRESET_PACKAGE).joinpath(f"{name}.toml").read_text("utf-8")
         except (FileNotFoundError, OSError):
             known = ", ".join(preset_names())
-            problems.append(f"{source}: sources.{system}.preset: unknown preset {name!r} (known: {known})")
+            problems.append(
+                f"{source}: sources.{system}.preset: unknown preset {name!r} (known: {known})"
+            )
             continue
         data["sources"][system] = _deep_merge(tomllib.loads(text), body)
     return data

@@ -8,8 +8,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ATTRIBUTE_TYPES = frozenset(
     {
-        "string", "text", "integer", "decimal", "boolean", "date", "timestamp", "country",
-        "phone", "email", "domain", "tax_id", "lei", "currency", "reference",
+        "string",
+        "text",
+        "integer",
+        "decimal",
+        "boolean",
+        "date",
+        "timestamp",
+        "country",
+        "phone",
+        "email",
+        "domain",
+        "tax_id",
+        "lei",
+        "currency",
+        "reference",
     }
 )
 
@@ -156,7 +169,9 @@ class AttributeSpec(_Frozen):
     @model_validator(mode="after")
     def _check_type(self) -> AttributeSpec:
         if self.type not in ATTRIBUTE_TYPES:
-            raise ValueError(f"unknown type {self.type!r} (known: {', '.join(sorted(ATTRIBUTE_TYPES))})")
+            raise ValueError(
+                f"unknown type {self.type!r} (known: {', '.join(sorted(ATTRIBUTE_TYPES))})"
+            )
         if self.type == "reference" and not self.entity:
             raise ValueError("a reference needs 'entity'")
         if self.type != "reference" and (self.entity or self.system):

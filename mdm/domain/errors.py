@@ -1,13 +1,13 @@
 """The hub's error tree.
 
-    MdmError
-    ├── ConfigError            the hub config (or a setting) is invalid; lists every problem
-    ├── NotFoundError          a system, entity type, record or golden ID does not exist
-    ├── ConflictError          the change clashes with the current state (stale version, duplicate)
-    ├── InvalidRecordError     one record fails mapping or validation (record, field, reason)
-    ├── MalformedFileError     an input file cannot be read (file, line, column, reason)
-    ├── MergeNotAllowedError   a merge would break a cannot-link constraint
-    └── StoreUnavailableError  the store cannot be reached or is not initialised
+MdmError
+├── ConfigError            the hub config (or a setting) is invalid; lists every problem
+├── NotFoundError          a system, entity type, record or golden ID does not exist
+├── ConflictError          the change clashes with the current state (stale version, duplicate)
+├── InvalidRecordError     one record fails mapping or validation (record, field, reason)
+├── MalformedFileError     an input file cannot be read (file, line, column, reason)
+├── MergeNotAllowedError   a merge would break a cannot-link constraint
+└── StoreUnavailableError  the store cannot be reached or is not initialised
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from mdm.config import EntityTypeConfig, FieldMapping, SourceEntityConfig
 from mdm.domain import MappedRecord, QuarantinedRow
 from mdm.mapping import _values as values
@@ -54,6 +56,8 @@ def _getter(column: str, dotted: bool) -> Callable[[dict[str, Any]], Any]:
 
 
 def _as_text(value: Any) -> str | None:
+    if value.__class__ is str:  # the common case: CSV cells
+        return value if value and not value.isspace() else None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -110,6 +114,7 @@ class RowMapper:
         source: SourceEntityConfig,
         default_country: str | None = None,
     ) -> None:
+        self.definition = (entity, source, default_country)  # to rebuild it in a worker
         dotted = source.format == "jsonl"
         fields = [
             _Field(name, entity.attributes[name].type, fm, dotted)
@@ -120,7 +125,9 @@ class RowMapper:
         self._key_getters = [_getter(c, dotted) for c in source.key_columns]
         self._key_sep = source.key_separator
         self._updated = source.updated_at
-        self._updated_getter = _getter(source.updated_at.from_, dotted) if source.updated_at else None
+        self._updated_getter = (
+            _getter(source.updated_at.from_, dotted) if source.updated_at else None
+        )
         self._updated_parse = (
             STEPS["timestamp"]({"formats": list(source.updated_at.formats)})
             if source.updated_at and source.updated_at.formats
@@ -189,5 +196,5 @@ class RowMapper:
 
 def content_hash(raw: dict[str, Any], attributes: dict[str, Any]) -> str:
     """Hash of the raw payload and the mapped attributes: equal hashes mean nothing changed."""
-    text = json.dumps([raw, attributes], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    data = orjson.dumps([raw, attributes], option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.blake2b(data, digest_size=16).hexdigest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from mdm.mapping._values import InvalidValue, to_domain
@@ -86,6 +87,7 @@ def _prefix(p: dict[str, Any]) -> Step:
 
 
 def _parse_with(formats: list[str], as_date: bool) -> Step:
+    @lru_cache(maxsize=8192)  # extracts repeat dates a lot; a cache per compiled step
     def parse(v: str) -> str | None:
         text = v.strip()
         for fmt in formats:

@@ -26,18 +26,61 @@ class InvalidValue(ValueError):
 
 # Names in common use that pycountry does not know (keys are folded: see _fold).
 _COUNTRY_ALIASES = {
-    "uk": "GB", "u k": "GB", "great britain": "GB", "britain": "GB", "england": "GB",
-    "scotland": "GB", "wales": "GB", "northern ireland": "GB", "united kingdom of great britain": "GB",
-    "usa": "US", "u s a": "US", "us": "US", "u s": "US", "america": "US",
-    "united states of america": "US", "deutschland": "DE", "allemagne": "DE", "germania": "DE",
-    "espana": "ES", "espagne": "ES", "italia": "IT", "italie": "IT", "nederland": "NL",
-    "holland": "NL", "the netherlands": "NL", "pays bas": "NL", "belgie": "BE", "belgique": "BE",
-    "schweiz": "CH", "suisse": "CH", "svizzera": "CH", "osterreich": "AT", "oesterreich": "AT",
-    "sverige": "SE", "norge": "NO", "danmark": "DK", "suomi": "FI", "polska": "PL",
-    "eire": "IE", "republic of ireland": "IE", "nippon": "JP", "nihon": "JP", "uae": "AE",
-    "south korea": "KR", "korea": "KR", "republic of korea": "KR", "russia": "RU",
-    "czech republic": "CZ", "hong kong sar": "HK", "deutschland brd": "DE", "brasil": "BR",
-    "mexique": "MX", "turkey": "TR", "turkiye": "TR", "vietnam": "VN",
+    "uk": "GB",
+    "u k": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "united kingdom of great britain": "GB",
+    "usa": "US",
+    "u s a": "US",
+    "us": "US",
+    "u s": "US",
+    "america": "US",
+    "united states of america": "US",
+    "deutschland": "DE",
+    "allemagne": "DE",
+    "germania": "DE",
+    "espana": "ES",
+    "espagne": "ES",
+    "italia": "IT",
+    "italie": "IT",
+    "nederland": "NL",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "pays bas": "NL",
+    "belgie": "BE",
+    "belgique": "BE",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "svizzera": "CH",
+    "osterreich": "AT",
+    "oesterreich": "AT",
+    "sverige": "SE",
+    "norge": "NO",
+    "danmark": "DK",
+    "suomi": "FI",
+    "polska": "PL",
+    "eire": "IE",
+    "republic of ireland": "IE",
+    "nippon": "JP",
+    "nihon": "JP",
+    "uae": "AE",
+    "south korea": "KR",
+    "korea": "KR",
+    "republic of korea": "KR",
+    "russia": "RU",
+    "czech republic": "CZ",
+    "hong kong sar": "HK",
+    "deutschland brd": "DE",
+    "brasil": "BR",
+    "mexique": "MX",
+    "turkey": "TR",
+    "turkiye": "TR",
+    "vietnam": "VN",
 }
 
 
@@ -129,7 +172,9 @@ def to_tax_id(value: str, country: str | None) -> str:
     try:
         number = module.validate(text)
     except StdnumError as exc:
-        raise InvalidValue(f"tax id {value!r} is not a valid {country} number ({exc.message})") from None
+        raise InvalidValue(
+            f"tax id {value!r} is not a valid {country} number ({exc.message})"
+        ) from None
     compact = module.compact(number)
     compact = compact[2:] if compact[:2] in (country, "EL") and compact[:2].isalpha() else compact
     return f"{country}{compact}"
@@ -153,7 +198,9 @@ def to_timestamp(value: str) -> str:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidValue(f"{value!r} is not an ISO timestamp (give the source's format)") from None
+        raise InvalidValue(
+            f"{value!r} is not an ISO timestamp (give the source's format)"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat()

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from mdm.config import HubConfig
-from mdm.domain import IngestCounts, MalformedFileError, MappedRecord, MdmError, QuarantinedRow
+from mdm.domain import IngestCounts, MalformedFileError, MdmError, QuarantinedRow
 from mdm.mapping import RowMapper, content_hash
+from mdm.services.parallel_mapping import default_workers, map_chunk, map_chunks_in_parallel
 from mdm.services.readers import ParsedRow, ParseFailure, read_csv, read_jsonl
 from mdm.services.record_versions import VersionPlanner
 from mdm.store import UnitOfWork, utcnow
@@ -23,6 +24,7 @@ from mdm.store import UnitOfWork, utcnow
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10_000
+PARALLEL_FROM_BYTES = 8 * 1024 * 1024
 Progress = Callable[[int], None]
 
 
@@ -40,10 +42,21 @@ class LoadReport:
 
 
 def load_file(
-    uow: UnitOfWork, config: HubConfig, system: str, entity_type: str, path: Path, *,
-    progress: Progress | None = None, dry_run: bool = False, onboarding_id: str | None = None,
+    uow: UnitOfWork,
+    config: HubConfig,
+    system: str,
+    entity_type: str,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+    onboarding_id: str | None = None,
+    workers: int | None = None,
 ) -> LoadReport:
-    """Load one extract file of `entity_type` from `system` through its mapping."""
+    """Load one extract file of `entity_type` from `system` through its mapping.
+
+    Files above PARALLEL_FROM_BYTES are mapped on `workers` processes (default: the cores).
+    """
     source = config.source_entity(system, entity_type)
     path = Path(path)
     if not path.is_file():
@@ -51,32 +64,68 @@ def load_file(
     mapper = RowMapper(config.entity_types[entity_type], source, config.hub.default_country)
     required = set(source.key_columns)
     if source.format == "csv":
-        rows = read_csv(path, delimiter=source.delimiter, quotechar=source.quotechar,
-                        encoding=source.encoding, required_columns=required, on_read=progress)
+        rows = read_csv(
+            path,
+            delimiter=source.delimiter,
+            quotechar=source.quotechar,
+            encoding=source.encoding,
+            required_columns=required,
+            on_read=progress,
+        )
     else:
-        rows = read_jsonl(path, encoding=source.encoding, required_columns=required,
-                          on_read=progress)
-    return _ingest(uow, mapper, system, entity_type, rows, str(path), _sha256(path),
-                   dry_run=dry_run, onboarding_id=onboarding_id)
+        rows = read_jsonl(
+            path, encoding=source.encoding, required_columns=required, on_read=progress
+        )
+    if workers is None:
+        workers = default_workers() if path.stat().st_size >= PARALLEL_FROM_BYTES else 1
+    return _ingest(
+        uow,
+        mapper,
+        system,
+        entity_type,
+        rows,
+        str(path),
+        _sha256(path),
+        dry_run=dry_run,
+        onboarding_id=onboarding_id,
+        workers=workers,
+    )
 
 
 def load_rows(
-    uow: UnitOfWork, config: HubConfig, system: str, entity_type: str,
-    rows: Iterable[dict[str, Any]], *, origin: str = "api", dry_run: bool = False,
+    uow: UnitOfWork,
+    config: HubConfig,
+    system: str,
+    entity_type: str,
+    rows: Iterable[dict[str, Any]],
+    *,
+    origin: str = "api",
+    dry_run: bool = False,
 ) -> LoadReport:
     """Load records given as mappings (the REST API's path), with the same rules as files."""
     source = config.source_entity(system, entity_type)
     mapper = RowMapper(config.entity_types[entity_type], source, config.hub.default_country)
-    parsed = (ParsedRow(i, row) if isinstance(row, dict) else
-              ParseFailure(i, repr(row), "unparseable row: not an object")
-              for i, row in enumerate(rows, start=1))
+    parsed = (
+        ParsedRow(i, row)
+        if isinstance(row, dict)
+        else ParseFailure(i, repr(row), "unparseable row: not an object")
+        for i, row in enumerate(rows, start=1)
+    )
     return _ingest(uow, mapper, system, entity_type, parsed, origin, None, dry_run=dry_run)
 
 
 def _ingest(
-    uow: UnitOfWork, mapper: RowMapper, system: str, entity_type: str,
-    rows: Iterator[ParsedRow | ParseFailure], origin: str, sha256: str | None, *,
-    dry_run: bool, onboarding_id: str | None = None,
+    uow: UnitOfWork,
+    mapper: RowMapper,
+    system: str,
+    entity_type: str,
+    rows: Iterator[ParsedRow | ParseFailure],
+    origin: str,
+    sha256: str | None,
+    *,
+    dry_run: bool,
+    onboarding_id: str | None = None,
+    workers: int = 1,
 ) -> LoadReport:
     counts = IngestCounts()
     sample: list[dict[str, Any]] = []
@@ -84,13 +133,17 @@ def _ingest(
         with uow:
             uow.batches.ensure_system(system, utcnow())
             batch_id = uow.batches.start(
-                system=system, entity_type=entity_type, origin=origin, file_sha256=sha256,
-                actor=uow.actor, correlation_id=uow.correlation_id, started_at=utcnow(),
+                system=system,
+                entity_type=entity_type,
+                origin=origin,
+                file_sha256=sha256,
+                actor=uow.actor,
+                correlation_id=uow.correlation_id,
+                started_at=utcnow(),
                 onboarding_id=onboarding_id,
             )
             planner = VersionPlanner(uow, entity_type, system, batch_id)
-            for chunk in _chunks(rows, CHUNK_ROWS):
-                mapped, rejected = _map_chunk(mapper, chunk)
+            for chunk, (mapped, rejected) in _mapped_chunks(mapper, rows, workers):
                 counts.add(planner.store(mapped))
                 counts.quarantined += len(rejected)
                 counts.read += len(chunk)
@@ -98,8 +151,11 @@ def _ingest(
                 uow.quarantine.add_many(quarantined)
                 sample.extend(quarantined[: max(0, 20 - len(sample))])
             uow.batches.finish(batch_id, "committed", counts.as_dict(), utcnow())
-            uow.record_audit("load", f"{system}/{entity_type}",
-                             {"batch_id": batch_id, "origin": origin, **counts.as_dict()})
+            uow.record_audit(
+                "load",
+                f"{system}/{entity_type}",
+                {"batch_id": batch_id, "origin": origin, **counts.as_dict()},
+            )
             if dry_run:
                 uow.rollback()
             else:
@@ -107,42 +163,56 @@ def _ingest(
     except MalformedFileError as exc:
         _record_failed_batch(uow, system, entity_type, origin, sha256, str(exc))
         raise
-    log.info("batch %s %s/%s: %s%s", batch_id, system, entity_type, counts.as_dict(),
-             " (dry run, rolled back)" if dry_run else "")
-    return LoadReport(None if dry_run else batch_id, system, entity_type, origin, counts,
-                      dry_run, sample)
+    log.info(
+        "batch %s %s/%s: %s%s",
+        batch_id,
+        system,
+        entity_type,
+        counts.as_dict(),
+        " (dry run, rolled back)" if dry_run else "",
+    )
+    return LoadReport(
+        None if dry_run else batch_id, system, entity_type, origin, counts, dry_run, sample
+    )
 
 
-def _map_chunk(
-    mapper: RowMapper, chunk: list[ParsedRow | ParseFailure]
-) -> tuple[list[MappedRecord], list[QuarantinedRow]]:
-    mapped: list[MappedRecord] = []
-    rejected: list[QuarantinedRow] = []
-    for row in chunk:
-        if isinstance(row, ParseFailure):
-            rejected.append(QuarantinedRow(row.line, {"_text": row.raw}, [row.reason]))
-            continue
-        result = mapper.map_row(row.raw, row.line)
-        (mapped if isinstance(result, MappedRecord) else rejected).append(result)
-    return mapped, rejected
+def _mapped_chunks(mapper: RowMapper, rows: Iterator[ParsedRow | ParseFailure], workers: int):
+    chunks = _chunks(rows, CHUNK_ROWS)
+    if workers <= 1:
+        return ((chunk, map_chunk(mapper, chunk)) for chunk in chunks)
+    return map_chunks_in_parallel(chunks, *mapper.definition, workers)
 
 
 def _quarantine_row(q: QuarantinedRow, batch_id: int, system: str, entity_type: str) -> dict:
     raw = q.raw if isinstance(q.raw, dict) else {"_text": q.raw}
-    return {"batch_id": batch_id, "system": system, "entity_type": entity_type, "line": q.line,
-            "source_id": q.source_id, "raw": raw, "reasons": q.reasons,
-            "content_hash": content_hash(raw, {"reasons": q.reasons}), "created_at": utcnow()}
+    return {
+        "batch_id": batch_id,
+        "system": system,
+        "entity_type": entity_type,
+        "line": q.line,
+        "source_id": q.source_id,
+        "raw": raw,
+        "reasons": q.reasons,
+        "content_hash": content_hash(raw, {"reasons": q.reasons}),
+        "created_at": utcnow(),
+    }
 
 
-def _record_failed_batch(uow: UnitOfWork, system: str, entity_type: str, origin: str,
-                         sha256: str | None, error: str) -> None:
+def _record_failed_batch(
+    uow: UnitOfWork, system: str, entity_type: str, origin: str, sha256: str | None, error: str
+) -> None:
     """Note the failed load in its own transaction, so the attempt is visible."""
     try:
         with UnitOfWork(uow.engine, uow.actor, uow.correlation_id) as failed:
             failed.batches.ensure_system(system, utcnow())
             batch_id = failed.batches.start(
-                system=system, entity_type=entity_type, origin=origin, file_sha256=sha256,
-                actor=failed.actor, correlation_id=failed.correlation_id, started_at=utcnow(),
+                system=system,
+                entity_type=entity_type,
+                origin=origin,
+                file_sha256=sha256,
+                actor=failed.actor,
+                correlation_id=failed.correlation_id,
+                started_at=utcnow(),
             )
             failed.batches.finish(batch_id, "failed", {}, utcnow(), error=error)
             failed.commit()

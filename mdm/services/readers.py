@@ -39,6 +39,10 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
     def readinto(self, buffer: Any) -> int:
         n = self._inner.readinto(buffer)
         if n and self._on_read:
@@ -46,7 +50,9 @@ class _CountingReader(io.RawIOBase):
         return n or 0
 
 
-def _text_stream(path: Path, encoding: str, on_read: Callable[[int], None] | None) -> io.TextIOWrapper:
+def _text_stream(
+    path: Path, encoding: str, on_read: Callable[[int], None] | None
+) -> io.TextIOWrapper:
     raw = _CountingReader(path.open("rb"), on_read)
     return io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding=encoding, newline="")
 
@@ -61,7 +67,12 @@ def _ends_with_newline(path: Path) -> bool:
 
 
 def read_csv(
-    path: Path, *, delimiter: str, quotechar: str, encoding: str, required_columns: set[str],
+    path: Path,
+    *,
+    delimiter: str,
+    quotechar: str,
+    encoding: str,
+    required_columns: set[str],
     on_read: Callable[[int], None] | None = None,
 ) -> Iterator[ParsedRow | ParseFailure]:
     """Rows of a CSV file as dicts keyed by header; checks the header has the required columns."""
@@ -75,9 +86,11 @@ def read_csv(
             missing = sorted(required_columns - set(header))
             if missing:
                 raise MalformedFileError(
-                    str(path), f"missing column(s) {', '.join(map(repr, missing))} in the header "
+                    str(path),
+                    f"missing column(s) {', '.join(map(repr, missing))} in the header "
                     f"(found: {', '.join(header)}); check the delimiter {delimiter!r} and the mapping",
-                    line=1, column=missing[0],
+                    line=1,
+                    column=missing[0],
                 )
             width = len(header)
             line = reader.line_num
@@ -94,19 +107,25 @@ def read_csv(
                     text = delimiter.join(values)
                     short, held_width = len(values) < width, len(values)
                     held = ParseFailure(
-                        start, text, f"unparseable row: {len(values)} fields where the header has {width}"
+                        start,
+                        text,
+                        f"unparseable row: {len(values)} fields where the header has {width}",
                     )
             if held is not None:
                 if short and not _ends_with_newline(path):
                     raise MalformedFileError(
-                        str(path), f"the last line is truncated ({held.reason.split(': ', 1)[1]})",
-                        line=held.line, column=header[held_width],
+                        str(path),
+                        f"the last line is truncated ({held.reason.split(': ', 1)[1]})",
+                        line=held.line,
+                        column=header[held_width],
                     )
                 yield held
         except UnicodeDecodeError as exc:
             raise MalformedFileError(
-                str(path), f"not valid {encoding} text ({exc.reason} at byte {exc.start} of a block); "
-                "set the source's `encoding`", line=reader.line_num + 1,
+                str(path),
+                f"not valid {encoding} text ({exc.reason} at byte {exc.start} of a block); "
+                "set the source's `encoding`",
+                line=reader.line_num + 1,
             ) from None
         except csv.Error as exc:
             raise MalformedFileError(
@@ -115,7 +134,10 @@ def read_csv(
 
 
 def read_jsonl(
-    path: Path, *, encoding: str, required_columns: set[str],
+    path: Path,
+    *,
+    encoding: str,
+    required_columns: set[str],
     on_read: Callable[[int], None] | None = None,
 ) -> Iterator[ParsedRow | ParseFailure]:
     """Objects of a JSON Lines file; a line that is not a JSON object is a ParseFailure."""
@@ -133,24 +155,32 @@ def read_jsonl(
                         raise MalformedFileError(
                             str(path), f"the last line is truncated ({exc.msg})", line=line_no
                         ) from None
-                    yield ParseFailure(line_no, text.rstrip("\n"), f"unparseable row: {exc.msg} "
-                                       f"at column {exc.colno}")
+                    yield ParseFailure(
+                        line_no,
+                        text.rstrip("\n"),
+                        f"unparseable row: {exc.msg} at column {exc.colno}",
+                    )
                     continue
                 if not isinstance(value, dict):
-                    yield ParseFailure(line_no, text.rstrip("\n"), "unparseable row: not a JSON object")
+                    yield ParseFailure(
+                        line_no, text.rstrip("\n"), "unparseable row: not a JSON object"
+                    )
                     continue
                 if not checked:
                     missing = sorted(c for c in required_columns if c.split(".")[0] not in value)
                     if missing:
                         raise MalformedFileError(
-                            str(path), f"missing key field(s) {', '.join(map(repr, missing))} in "
+                            str(path),
+                            f"missing key field(s) {', '.join(map(repr, missing))} in "
                             "the first record; is this the right file for the mapping?",
-                            line=line_no, column=missing[0],
+                            line=line_no,
+                            column=missing[0],
                         )
                     checked = True
                 yield ParsedRow(line_no, value)
         except UnicodeDecodeError as exc:
             raise MalformedFileError(
-                str(path), f"not valid {encoding} text ({exc.reason}); set the source's `encoding`",
+                str(path),
+                f"not valid {encoding} text ({exc.reason}); set the source's `encoding`",
                 line=line_no + 1,
             ) from None

@@ -26,7 +26,8 @@ def quarantine_counts(uow: UnitOfWork) -> dict[tuple[str, str], int]:
         return {(e, s): n for e, s, n in uow.quarantine.count_open()}
 
 
-def quarantined(uow: UnitOfWork, system: str | None, entity_type: str | None,
-                batch_id: int | None, limit: int) -> list[dict[str, Any]]:
+def quarantined(
+    uow: UnitOfWork, system: str | None, entity_type: str | None, batch_id: int | None, limit: int
+) -> list[dict[str, Any]]:
     with uow:
         return uow.quarantine.list(system, entity_type, batch_id, limit)

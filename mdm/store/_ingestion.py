@@ -25,7 +25,9 @@ class Batches:
             sa.select(source_systems.c.name).where(source_systems.c.name == name)
         ).first()
         if not exists:
-            self._c.execute(sa.insert(source_systems).values(name=name, title=title, registered_at=at))
+            self._c.execute(
+                sa.insert(source_systems).values(name=name, title=title, registered_at=at)
+            )
 
     def start(self, **values: Any) -> int:
         values.setdefault("status", "running")
@@ -33,8 +35,14 @@ class Batches:
         result = self._c.execute(sa.insert(batches).values(**values).returning(batches.c.id))
         return int(result.scalar_one())
 
-    def finish(self, batch_id: int, status: str, counts: dict[str, int], at: datetime,
-               error: str | None = None) -> None:
+    def finish(
+        self,
+        batch_id: int,
+        status: str,
+        counts: dict[str, int],
+        at: datetime,
+        error: str | None = None,
+    ) -> None:
         self._c.execute(
             sa.update(batches)
             .where(batches.c.id == batch_id)
@@ -64,14 +72,16 @@ class Quarantine:
         hashes = list({r["content_hash"] for r in rows})
         open_hashes: set[str] = set()
         for start in range(0, len(hashes), 5000):
-            open_hashes.update(self._c.execute(
-                sa.select(quarantine.c.content_hash).where(
-                    quarantine.c.system == first["system"],
-                    quarantine.c.entity_type == first["entity_type"],
-                    quarantine.c.resolved_at.is_(None),
-                    quarantine.c.content_hash.in_(hashes[start : start + 5000]),
-                )
-            ).scalars())
+            open_hashes.update(
+                self._c.execute(
+                    sa.select(quarantine.c.content_hash).where(
+                        quarantine.c.system == first["system"],
+                        quarantine.c.entity_type == first["entity_type"],
+                        quarantine.c.resolved_at.is_(None),
+                        quarantine.c.content_hash.in_(hashes[start : start + 5000]),
+                    )
+                ).scalars()
+            )
         fresh = []
         for row in rows:
             if row["content_hash"] not in open_hashes:
@@ -82,8 +92,12 @@ class Quarantine:
         return len(fresh)
 
     def list(
-        self, system: str | None = None, entity_type: str | None = None,
-        batch_id: int | None = None, limit: int = 100, include_resolved: bool = False,
+        self,
+        system: str | None = None,
+        entity_type: str | None = None,
+        batch_id: int | None = None,
+        limit: int = 100,
+        include_resolved: bool = False,
     ) -> list[dict[str, Any]]:
         query = sa.select(quarantine).order_by(quarantine.c.id).limit(limit)
         if system:
@@ -105,8 +119,9 @@ class Quarantine:
         )
         return [tuple(r) for r in self._c.execute(query)]
 
-    def resolve_for_keys(self, system: str, entity_type: str, source_ids: Sequence[str],
-                         at: datetime) -> None:
+    def resolve_for_keys(
+        self, system: str, entity_type: str, source_ids: Sequence[str], at: datetime
+    ) -> None:
         """Close open quarantine entries of keys that have now been stored."""
         if not source_ids:
             return

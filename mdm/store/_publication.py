@@ -16,12 +16,27 @@ class Outbox:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
-    def append(self, event_type: str, aggregate_id: str | None, payload: dict[str, Any],
-               entity_type: str | None, actor: str, correlation_id: str) -> None:
-        self.append_many([dict(
-            event_type=event_type, aggregate_id=aggregate_id, payload=payload,
-            entity_type=entity_type, actor=actor, correlation_id=correlation_id,
-        )])
+    def append(
+        self,
+        event_type: str,
+        aggregate_id: str | None,
+        payload: dict[str, Any],
+        entity_type: str | None,
+        actor: str,
+        correlation_id: str,
+    ) -> None:
+        self.append_many(
+            [
+                dict(
+                    event_type=event_type,
+                    aggregate_id=aggregate_id,
+                    payload=payload,
+                    entity_type=entity_type,
+                    actor=actor,
+                    correlation_id=correlation_id,
+                )
+            ]
+        )
 
     def append_many(self, events: list[dict[str, Any]]) -> None:
         """Insert events in the given order (their sequence numbers follow that order)."""
@@ -31,8 +46,9 @@ class Outbox:
         rows = [{"occurred_at": now, **e} for e in events]
         self._c.execute(sa.insert(outbox), rows)
 
-    def read(self, after: int = 0, limit: int = 100, entity_type: str | None = None
-             ) -> list[dict[str, Any]]:
+    def read(
+        self, after: int = 0, limit: int = 100, entity_type: str | None = None
+    ) -> list[dict[str, Any]]:
         query = sa.select(outbox).where(outbox.c.sequence > after).order_by(outbox.c.sequence)
         if entity_type:
             query = query.where(outbox.c.entity_type == entity_type)
@@ -48,12 +64,24 @@ class Audit:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
-    def append(self, action: str, subject: str | None, details: dict[str, Any], actor: str,
-               correlation_id: str) -> None:
-        self._c.execute(sa.insert(audit_log).values(
-            at=datetime.now(UTC), actor=actor, correlation_id=correlation_id,
-            action=action, subject=subject, details=details,
-        ))
+    def append(
+        self,
+        action: str,
+        subject: str | None,
+        details: dict[str, Any],
+        actor: str,
+        correlation_id: str,
+    ) -> None:
+        self._c.execute(
+            sa.insert(audit_log).values(
+                at=datetime.now(UTC),
+                actor=actor,
+                correlation_id=correlation_id,
+                action=action,
+                subject=subject,
+                details=details,
+            )
+        )
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)

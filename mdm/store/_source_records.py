@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mdm.store._bulk import bulk_insert
 from mdm.store._tables import source_records as t
 
 _IN_CHUNK = 5000  # keys per IN (...) look-up; well inside SQLite's and PostgreSQL's limits
@@ -49,8 +50,7 @@ class SourceRecords:
 
     def insert_versions(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert new versions in one executemany (rows carry every column but id)."""
-        if rows:
-            self._c.execute(sa.insert(t), list(rows))
+        bulk_insert(self._c, t, rows)
 
     def supersede(self, record_ids: Sequence[int], at: datetime) -> None:
         """Mark versions as no longer current (their successors are inserted next)."""
@@ -74,14 +74,18 @@ class SourceRecords:
         return [tuple(row) for row in self._c.execute(query)]
 
     def get_current(self, entity_type: str, system: str, source_id: str) -> dict[str, Any] | None:
-        row = self._c.execute(
-            sa.select(t).where(
-                t.c.entity_type == entity_type,
-                t.c.system == system,
-                t.c.source_id == source_id,
-                t.c.is_current,
+        row = (
+            self._c.execute(
+                sa.select(t).where(
+                    t.c.entity_type == entity_type,
+                    t.c.system == system,
+                    t.c.source_id == source_id,
+                    t.c.is_current,
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return dict(row) if row else None
 
     def versions(self, entity_type: str, system: str, source_id: str) -> list[dict[str, Any]]:
@@ -93,7 +97,9 @@ class SourceRecords:
         return [dict(row) for row in self._c.execute(query).mappings()]
 
     def iter_current(
-        self, entity_type: str, columns: Sequence[str] = ("system", "source_id", "attributes"),
+        self,
+        entity_type: str,
+        columns: Sequence[str] = ("system", "source_id", "attributes"),
         batch_size: int = 50_000,
     ) -> Iterator[list[sa.Row]]:
         """Current records of one type in batches, streamed for bulk transfer to matching."""
