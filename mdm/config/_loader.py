@@ -119,9 +119,10 @@ def _cross_check(config: HubConfig, source: str) -> list[str]:
                         f"(declare it under entity_types.{entity_type}.attributes)"
                     )
             for field, fm in mapping.fields.items():
-                if attributes.get(field) and attributes[field].type in ("phone", "tax_id"):
-                    if fm.country_from not in attributes:
-                        problems.append(f"{where}.fields.{field}.country_from: unknown attribute")
+                spec = attributes.get(field)
+                contextual = spec is not None and spec.type in ("phone", "tax_id")
+                if contextual and fm.country_from not in attributes:
+                    problems.append(f"{where}.fields.{field}.country_from: unknown attribute")
             if mapping.default_country and not _is_country(mapping.default_country):
                 problems.append(f"{where}.default_country: not an ISO 3166 alpha-2 code")
             try:

@@ -1,0 +1,19 @@
+"""The migrations and the table definitions describe the same schema, on every backend."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from mdm.store import store_revision, upgrade_store
+from mdm.store._tables import metadata
+
+
+def test_the_migrated_store_matches_the_table_definitions(engine):
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert diff == []
+
+
+def test_upgrading_an_up_to_date_store_changes_nothing(engine):
+    current, head = store_revision(engine)
+    assert current == head
+    assert upgrade_store(engine) == (head, head)
