@@ -29,9 +29,10 @@ def init(ctx: typer.Context) -> None:
 def sources(ctx: typer.Context) -> None:
     """List the configured source systems, what they map, and what is stored of each."""
     cli: CliContext = ctx.obj
+    configured = cli.config.sources
     stored = store_admin.current_counts(cli.uow())
     table = Table("system", "title", "entity type", "format", "stored records")
-    for system, src in sorted(cli.config.sources.items()):
+    for system, src in sorted(configured.items()):
         for entity_type, mapping in sorted(src.entities.items()):
             table.add_row(
                 system,

@@ -57,6 +57,23 @@ def _text_stream(
     return io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding=encoding, newline="")
 
 
+def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> MalformedFileError:
+    """Find the line and byte of the first undecodable text (the decoder works in blocks)."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as bad:
+                return MalformedFileError(
+                    str(path),
+                    f"not valid {encoding} text ({bad.reason} at byte {bad.start + 1} of the "
+                    f"line: {line[max(0, bad.start - 10) : bad.end + 10]!r}); set the source's "
+                    "`encoding`",
+                    line=number,
+                )
+    return MalformedFileError(str(path), f"not valid {encoding} text ({exc.reason})")
+
+
 def _ends_with_newline(path: Path) -> bool:
     with path.open("rb") as handle:
         handle.seek(0, io.SEEK_END)
@@ -121,12 +138,7 @@ def read_csv(
                     )
                 yield held
         except UnicodeDecodeError as exc:
-            raise MalformedFileError(
-                str(path),
-                f"not valid {encoding} text ({exc.reason} at byte {exc.start} of a block); "
-                "set the source's `encoding`",
-                line=reader.line_num + 1,
-            ) from None
+            raise _decode_error(path, encoding, exc) from None
         except csv.Error as exc:
             raise MalformedFileError(
                 str(path), f"the file is truncated or badly quoted ({exc})", line=reader.line_num
@@ -179,8 +191,4 @@ def read_jsonl(
                     checked = True
                 yield ParsedRow(line_no, value)
         except UnicodeDecodeError as exc:
-            raise MalformedFileError(
-                str(path),
-                f"not valid {encoding} text ({exc.reason}); set the source's `encoding`",
-                line=line_no + 1,
-            ) from None
+            raise _decode_error(path, encoding, exc) from None

@@ -1,0 +1,64 @@
+"""The `mdm` command as a user runs it: a real process, a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+MDM = [sys.executable, "-c", "from mdm.cli import main; main()"]
+
+
+def _run(tmp_path: Path, *args: str, config: Path | None = None) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "MDM_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
+        "MDM_CONFIG": str(config or FIXTURES / "small_hub.toml"),
+        "COLUMNS": "200",
+    }
+    return subprocess.run([*MDM, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_init_load_and_quarantine_list_work_end_to_end(tmp_path):
+    assert "Store ready" in _run(tmp_path, "init").stdout
+    loaded = _run(tmp_path, "load", "crm", str(FIXTURES / "crm_small.csv"), "--entity", "customer")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "read 6, inserted 3, updated 0, unchanged 0, stale 0, quarantined 3" in loaded.stdout
+    again = _run(tmp_path, "load", "crm", str(FIXTURES / "crm_small.csv"))
+    assert "inserted 0, updated 0, unchanged 3" in again.stdout
+    listed = _run(tmp_path, "quarantine", "list", "--system", "crm")
+    assert "Atlantis" in listed.stdout and "missing key" in listed.stdout
+    summary = _run(tmp_path, "summary")
+    assert "customer" in summary.stdout and "3" in summary.stdout
+
+
+def test_a_config_error_lists_every_problem_and_exits_non_zero(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[entity_types.customer]\nid_prefix = "cus"\n'
+        '[entity_types.customer.attributes]\nname = { type = "strng" }\n',
+        encoding="utf-8",
+    )
+    result = _run(tmp_path, "sources", config=bad)
+    assert result.returncode == 2
+    assert "id_prefix" in result.stderr and "strng" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_malformed_file_gets_a_clear_error_naming_file_and_line(tmp_path):
+    _run(tmp_path, "init")
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes("Id,Name,Country\n1,Caf\u00e9,FR\n".encode("latin-1"))
+    result = _run(tmp_path, "load", "crm", str(broken))
+    assert result.returncode == 1
+    assert str(broken) in result.stderr and "line 2" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_system_is_named_with_the_configured_ones(tmp_path):
+    _run(tmp_path, "init")
+    result = _run(tmp_path, "load", "sap", str(FIXTURES / "crm_small.csv"))
+    assert result.returncode == 1
+    assert "unknown source system 'sap'" in result.stderr and "crm" in result.stderr
