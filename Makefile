@@ -23,8 +23,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check mdm matching stewardship tests bench data_samples
 	$(BIN)/lint-imports
 
+schema: $(STAMP)  ## Export the GraphQL contract graphql/schema.graphql from the code
+	$(BIN)/mdm schema export
+
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_api.py
 
 clean:
 	rm -rf $(VENV) mdm.db mdm.db-wal mdm.db-shm *.egg-info

@@ -16,3 +16,9 @@ class Settings(BaseSettings):
     config: Path = Path("hub.toml")
     log_level: str = "INFO"
     actor: str = "cli"
+    # API (`mdm serve`): per-key token bucket, request time limit, key cache, batch limit
+    rate_limit_per_second: float = 100.0
+    rate_limit_burst: int = 200
+    request_timeout_seconds: float = 10.0
+    api_key_cache_seconds: float = 5.0
+    max_records_per_request: int = 10_000

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mdm.cli import _demo, _ingest
+from mdm.cli import _demo, _ingest, _keys, _serve
 from mdm.cli._context import CliContext, configure_logging, errors
 from mdm.domain import ConfigError, MdmError
 from mdm.settings import Settings
@@ -32,6 +32,7 @@ def _root(
     settings = Settings()
     configure_logging(log_level or "WARNING")
     ctx.obj = CliContext(settings)
+    ctx.call_on_close(ctx.obj.close)
 
 
 app.command()(_ingest.init)
@@ -40,6 +41,9 @@ app.command()(_ingest.load)
 app.command()(_ingest.summary)
 app.command()(_demo.demo)
 app.add_typer(_ingest.quarantine_app, name="quarantine")
+app.command()(_serve.serve)
+app.add_typer(_serve.schema_app, name="schema")
+app.add_typer(_keys.keys_app, name="keys")
 
 
 def main() -> None:

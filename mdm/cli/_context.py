@@ -31,6 +31,11 @@ class CliContext:
     def engine(self):  # noqa: ANN201 - an SQLAlchemy engine, typed in mdm.store
         return create_store_engine(self.settings.database_url)
 
+    def close(self) -> None:
+        """Release the engine's pooled connections, if a command opened any."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
     def uow(self) -> UnitOfWork:
         return UnitOfWork(
             self.engine, actor=self.settings.actor, correlation_id=self.correlation_id

@@ -5,12 +5,14 @@ The only package that imports SQLAlchemy; everything above it works through a Un
 
 from mdm.store._engine import create_store_engine, store_revision, upgrade_store
 from mdm.store._source_records import CurrentState
+from mdm.store._timeouts import limit_statement_time
 from mdm.store._uow import UnitOfWork, utcnow
 
 __all__ = [
     "CurrentState",
     "UnitOfWork",
     "create_store_engine",
+    "limit_statement_time",
     "store_revision",
     "upgrade_store",
     "utcnow",

@@ -10,7 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from mdm.domain import ConflictError, MdmError, StoreUnavailableError
+from mdm.store._api_keys import ApiKeys
 from mdm.store._ingestion import Batches, Quarantine
+from mdm.store._lookups import Lookups
+from mdm.store._matching import MatchingRepository
 from mdm.store._publication import Audit, Outbox
 from mdm.store._source_records import SourceRecords
 
@@ -45,6 +48,9 @@ class UnitOfWork:
         self.quarantine = Quarantine(conn)
         self.outbox = Outbox(conn)
         self.audit = Audit(conn)
+        self.matching = MatchingRepository(conn)
+        self.lookups = Lookups(conn)
+        self.api_keys = ApiKeys(conn)
         return self
 
     @property
