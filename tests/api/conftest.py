@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _golden_fixture import build_goldens
+from tests.api._golden_fixture import build_goldens
 from _http import LiveServer, auth
 
 from mdm.api import create_app

@@ -63,7 +63,7 @@ def test_a_request_without_a_correlation_id_is_given_one(client):
 
 
 def test_a_csv_file_upload_is_loaded_like_mdm_load(client, keys):
-    from conftest import FIXTURES
+    from tests.conftest import FIXTURES
 
     response = client.post(
         "/api/v1/systems/crm/customer/files",

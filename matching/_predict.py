@@ -1,0 +1,121 @@
+"""Prediction: score candidate pairs with a trained model, in-process, and explain them.
+
+All systems are matched at once (a `dedupe_only` run over the concatenated records, each
+carrying its `system`). Each output pair carries a JSON explanation naming, per
+comparison, the level that fired and its match weight (log2 Bayes factor, including the
+term-frequency adjustment), so a steward can see why two records were linked.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pyarrow as pa
+from splink.internals.linker import Linker
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from matching._engine import make_db_api
+from matching._model import MatchingModel, model_columns
+from matching._normalise import ensure_normalised
+from matching._splink import quiet_splink
+
+PAIR_SCHEMA = pa.schema([("unique_id_l", pa.string()), ("unique_id_r", pa.string()),
+                         ("match_probability", pa.float64()), ("match_weight", pa.float64()),
+                         ("explanation", pa.string())])
+
+
+def _linker(model: MatchingModel, tables: list[pa.Table], connection: Any) -> tuple[Linker, list[SplinkDataFrame]]:
+    """A linker over tables[0]; every table is registered in the same database."""
+    settings = copy.deepcopy(model.splink_settings)
+    settings["retain_matching_columns"] = True  # the gamma (level) columns
+    settings["retain_intermediate_calculation_columns"] = True  # per-comparison weights
+    db_api = make_db_api(model.settings.engine, connection)
+    cols = model_columns(settings)
+    frames = [db_api.register(t.select([c for c in cols if c in t.column_names])) for t in tables]
+    return Linker(frames[0], settings, log_level=None), frames
+
+
+def _level_labels(linker: Linker) -> dict[str, dict[int, str]]:
+    return {c.output_column_name: {lv.comparison_vector_value: lv.label_for_charts
+                                   for lv in c.comparison_levels}
+            for c in linker._settings_obj.comparisons}
+
+
+def _explanation_sql(linker: Linker, columns: list[str]) -> str:
+    parts = []
+    for name, labels in _level_labels(linker).items():
+        whens = " ".join(f"WHEN {v} THEN '{lab.replace(chr(39), chr(39) * 2)}'"
+                         for v, lab in labels.items())
+        tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in columns else ""
+        weight = f"(mw_{name}{tf})"
+        parts.append(f"'{name}', json_object('level', CASE gamma_{name} {whens} END, "
+                     f"'weight', round({weight}, 3), 'bayes_factor', round(pow(2, {weight}), 4))")
+    return "json_object(" + ", ".join(parts) + ")::VARCHAR"
+
+
+def _finish(linker: Linker, predictions: list[SplinkDataFrame]) -> pa.Table:
+    """Select the public pair columns, lower id on the left, sorted for determinism."""
+    if not predictions:
+        return PAIR_SCHEMA.empty_table()
+    columns = [c.unquote().name for c in predictions[0].columns]
+    union = " UNION ALL ".join(f"SELECT * FROM {p.physical_name}" for p in predictions)
+    sql = f"""
+        SELECT least(unique_id_l, unique_id_r) AS unique_id_l,
+               greatest(unique_id_l, unique_id_r) AS unique_id_r,
+               match_probability::DOUBLE AS match_probability,
+               match_weight::DOUBLE AS match_weight,
+               {_explanation_sql(linker, columns)} AS explanation
+        FROM ({union})
+        ORDER BY unique_id_l, unique_id_r
+    """
+    out = linker.misc.query_sql(sql, output_type="splink_df").as_pyarrow_table()
+    return out.cast(PAIR_SCHEMA)
+
+
+def predict_pairs(
+    model: MatchingModel, records: pa.Table, *, threshold: float | None = None,
+    connection: Any = None,
+) -> pa.Table:
+    """Score all candidate pairs among `records` (all systems at once).
+
+    Returns unique_id_l < unique_id_r, match_probability, match_weight, explanation
+    (JSON), for pairs with probability >= `threshold` (default: the review threshold).
+    """
+    table = ensure_normalised(records, model.settings)
+    cut = model.settings.thresholds.review if threshold is None else threshold
+    with quiet_splink():
+        linker, _ = _linker(model, [table], connection)
+        predicted = linker.inference.predict(threshold_match_probability=cut,
+                                             warning_mode="never")
+        return _finish(linker, [predicted])
+
+
+def match_new_records(
+    model: MatchingModel, existing: pa.Table, new: pa.Table, *,
+    threshold: float | None = None, connection: Any = None,
+) -> pa.Table:
+    """Score a few new records against the existing ones and among themselves.
+
+    Existing-existing pairs are not scored (they were decided before); term frequencies
+    come from existing + new together. Same output shape as `predict_pairs`.
+    """
+    old = ensure_normalised(existing, model.settings)
+    fresh = ensure_normalised(new, model.settings)
+    cut = model.settings.thresholds.review if threshold is None else threshold
+    with quiet_splink():
+        combined = pa.concat_tables([old, fresh], promote_options="default")
+        linker, frames = _linker(model, [combined, old, fresh], connection)
+        _, old_sdf, new_sdf = frames
+        for col in _tf_columns(model):
+            linker.table_management.compute_tf_table(col)
+        between = linker.inference.predict_between(
+            old_sdf, new_sdf, threshold_match_probability=cut, warning_mode="never")
+        within = linker.inference.predict_within(
+            new_sdf, threshold_match_probability=cut, warning_mode="never")
+        return _finish(linker, [between, within])
+
+
+def _tf_columns(model: MatchingModel) -> list[str]:
+    return sorted({lv["tf_adjustment_column"] for c in model.splink_settings["comparisons"]
+                   for lv in c["comparison_levels"] if lv.get("tf_adjustment_column")})

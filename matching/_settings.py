@@ -1,0 +1,208 @@
+"""Matching settings: the Splink model of one entity type, declared as data.
+
+The hub's TOML table `[entity_types.<type>.matching]` is validated into these frozen
+models; anything the table leaves out comes from `default_matching_settings`. Comparisons
+are named builders from a registry (see `_comparisons`), blocking rules are column lists
+or Splink SQL, so a firm tunes matching without writing Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+#: A blocking rule: columns that must be equal (a list) or a Splink SQL condition on l/r.
+BlockingRule = tuple[str, ...] | str
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ComparisonSpec(_Frozen):
+    """One comparison: a registry builder, optionally renamed and with tf adjustment."""
+
+    builder: str
+    name: str | None = None
+    term_frequency: bool = False
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def output_name(self) -> str:
+        return self.name or self.builder
+
+
+class Thresholds(_Frozen):
+    """Match probability cut-offs: auto-link at or above `auto_link`, review from `review`."""
+
+    auto_link: float = Field(0.95, gt=0, le=1)
+    review: float = Field(0.5, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.review > self.auto_link:
+            raise ValueError("thresholds.review must not exceed thresholds.auto_link")
+        return self
+
+
+class TrainingSettings(_Frozen):
+    """Unsupervised training: u by random sampling, lambda by deterministic rules, EM."""
+
+    seed: int = 42
+    u_max_pairs: float = Field(5e6, gt=0)
+    em_blocking_rules: tuple[BlockingRule, ...] = ()
+    em_max_pairs: float | None = Field(2e6, gt=0)
+    deterministic_rules: tuple[BlockingRule, ...] = ()
+    deterministic_recall: float = Field(0.7, gt=0, le=1)
+    max_iterations: int = Field(25, gt=0)
+
+
+class ReferenceSpec(_Frozen):
+    """A column holding the id of a record in another system ("crm_ref" -> "crm|<id>").
+
+    `same_entity` references become must-links unless contradicted; `parent` references
+    (a parent company in the same system) become cannot-links: a company is not its parent.
+    """
+
+    column: str
+    system: str | None = None  # None: the record's own system
+    kind: Literal["same_entity", "parent"] = "same_entity"
+
+
+class NormalisationSettings(_Frozen):
+    """Extra vocabulary for name normalisation, on top of the built-in tables."""
+
+    extra_legal_forms: dict[str, str] = Field(default_factory=dict)
+    extra_abbreviations: dict[str, str] = Field(default_factory=dict)
+
+
+class MatchingSettings(_Frozen):
+    """Everything needed to train, predict and cluster one entity type."""
+
+    entity_kind: Literal["organisation", "project"] = "organisation"
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    comparisons: tuple[ComparisonSpec, ...]
+    blocking_rules: tuple[BlockingRule, ...]
+    training: TrainingSettings = TrainingSettings()
+    thresholds: Thresholds = Thresholds()
+    normalisation: NormalisationSettings = NormalisationSettings()
+    references: tuple[ReferenceSpec, ...] = ()
+    reference_min_name_similarity: float = Field(0.5, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> MatchingSettings:
+        names = [c.output_name for c in self.comparisons]
+        if len(names) != len(set(names)):
+            raise ValueError(f"comparison names must be unique, got {names}")
+        return self
+
+
+_ORG_COMPARISONS = (
+    ComparisonSpec(builder="org_name", term_frequency=True),
+    ComparisonSpec(builder="legal_form"),
+    ComparisonSpec(builder="tax_id"),
+    ComparisonSpec(builder="lei"),
+    ComparisonSpec(builder="registration_number"),
+    ComparisonSpec(builder="domain", term_frequency=True),
+    ComparisonSpec(builder="phone", term_frequency=True),
+    ComparisonSpec(builder="address"),
+    ComparisonSpec(builder="postcode", term_frequency=True),
+    ComparisonSpec(builder="city", term_frequency=True),
+    ComparisonSpec(builder="country"),
+)
+_ORG_BLOCKING: tuple[BlockingRule, ...] = (
+    ("name_core",),
+    ("alt_name_core",),
+    "l.name_core = r.alt_name_core",
+    ("name_sorted",),
+    ("name_phonetic", "country"),
+    ("name_phonetic", "postcode_district"),
+    ("name_first", "postcode_district"),
+    ("name_first", "city_norm"),
+    "substr(l.name_core, 1, 3) = substr(r.name_core, 1, 3) and l.postcode_norm = r.postcode_norm",
+    ("tax_id_valid",),
+    ("lei_valid",),
+    ("registration_norm", "country"),
+    ("domain",),
+    ("phone_national",),
+    ("address_full", "postcode_norm"),
+)
+_ORG_TRAINING = TrainingSettings(
+    em_blocking_rules=(("name_core",), ("postcode_norm",), ("domain",), ("tax_id_valid",)),
+    deterministic_rules=(
+        ("tax_id_valid",),
+        ("lei_valid",),
+        ("name_core", "postcode_norm"),
+        ("name_core", "domain"),
+        ("name_core", "phone_national"),
+    ),
+    deterministic_recall=0.7,
+)
+_ORG_REFERENCES = (
+    ReferenceSpec(column="crm_ref", system="crm"),
+    ReferenceSpec(column="erp_ref", system="erp"),
+    ReferenceSpec(column="parent_ref", kind="parent"),
+)
+
+_PROJECT_COMPARISONS = (
+    ComparisonSpec(builder="project_name", term_frequency=True),
+    ComparisonSpec(builder="project_code"),
+    ComparisonSpec(builder="date", name="start_date", params={"column": "start_date"}),
+    ComparisonSpec(builder="date", name="end_date", params={"column": "end_date"}),
+    ComparisonSpec(builder="person_name", name="project_manager",
+                   params={"column": "project_manager"}),
+    ComparisonSpec(builder="exact", name="customer_ref", params={"column": "customer_ref"}),
+    ComparisonSpec(builder="country"),
+)
+_PROJECT_BLOCKING: tuple[BlockingRule, ...] = (
+    ("project_name_norm",),
+    ("project_name_sorted",),
+    ("code_norm",),
+    ("name_first", "start_date"),
+    ("name_first", "project_manager_norm"),
+    "l.code_norm is not null and contains(r.project_name_norm, lower(l.code_norm))",
+)
+_PROJECT_TRAINING = TrainingSettings(
+    em_blocking_rules=(("project_name_norm",), ("code_norm",), ("start_date",)),
+    deterministic_rules=(("code_norm",), ("project_name_norm", "start_date")),
+    deterministic_recall=0.6,
+)
+
+
+def default_matching_settings(entity_type: str) -> MatchingSettings:
+    """Good defaults for "customer", "legal_entity" and "project" (others: organisation)."""
+    if entity_type == "project":
+        return MatchingSettings(
+            entity_kind="project",
+            comparisons=_PROJECT_COMPARISONS,
+            blocking_rules=_PROJECT_BLOCKING,
+            training=_PROJECT_TRAINING,
+            thresholds=Thresholds(auto_link=0.95, review=0.5),
+            references=(ReferenceSpec(column="erp_project_ref", system="erp"),),
+            reference_min_name_similarity=0.3,
+        )
+    return MatchingSettings(
+        entity_kind="organisation",
+        comparisons=_ORG_COMPARISONS,
+        blocking_rules=_ORG_BLOCKING,
+        training=_ORG_TRAINING,
+        thresholds=Thresholds(auto_link=0.95, review=0.5),
+        references=_ORG_REFERENCES,
+    )
+
+
+def matching_settings(entity_type: str, table: Mapping[str, Any] | None = None) -> MatchingSettings:
+    """Validate a hub TOML table over the entity type's defaults.
+
+    Top-level keys of `table` replace the default's; the nested tables `training`,
+    `thresholds` and `normalisation` merge key by key. Raises pydantic.ValidationError.
+    """
+    base = default_matching_settings(entity_type).model_dump()
+    for key, value in (table or {}).items():
+        if key in ("training", "thresholds", "normalisation") and isinstance(value, Mapping):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return MatchingSettings.model_validate(base)

@@ -1,0 +1,91 @@
+"""Character-level folding shared by the name, address and project normalisers.
+
+Matching compares strings typed by different people into different systems, so the
+first step is always the same: one case, no accents, no punctuation noise. Kept in one
+place so every derived column folds text identically.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Letters that NFKD does not decompose into base letter + combining mark.
+_NON_DECOMPOSING = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "ø": "o",
+        "Ø": "o",
+        "œ": "oe",
+        "Œ": "oe",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "’": "'",
+        "‘": "'",
+        "`": "'",
+        "´": "'",
+        "–": "-",
+        "—": "-",
+    }
+)
+
+_APOSTROPHES_AND_DOTS = re.compile(r"['.]")
+_SLASH_BETWEEN_LETTERS = re.compile(r"\b([a-z])/([a-z])\b")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, transliterate and strip accents; punctuation is left in place."""
+    text = text.translate(_NON_DECOMPOSING)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.casefold()
+
+
+def tokens(text: str) -> list[str]:
+    """Fold and split into alphanumeric tokens.
+
+    Dots and apostrophes are deleted rather than split on, so "S.A." becomes "sa" and
+    "McDonald's" becomes "mcdonalds"; "A/S" becomes "as"; "&" and "+" become "and".
+    """
+    text = fold(text).replace("&", " and ").replace("+", " and ")
+    text = _APOSTROPHES_AND_DOTS.sub("", text)
+    text = _SLASH_BETWEEN_LETTERS.sub(r"\1\2", text)
+    return _NON_ALNUM.sub(" ", text).split()
+
+
+def alnum_upper(text: str) -> str:
+    """Upper-case letters and digits only: the compact form of codes and identifiers."""
+    return re.sub(r"[^0-9A-Z]", "", fold(text).upper())
+
+
+def soundex(token: str) -> str:
+    """American Soundex of one folded token (digits kept verbatim, e.g. "3m").
+
+    DuckDB has no phonetic function, so the phonetic blocking key is computed here, once
+    per distinct name, with C-level string operations (translate, one regex).
+    """
+    if not token:
+        return ""
+    if not token[0].isalpha():
+        return token[:4]
+    codes = _REPEATS.sub(r"\1", token.lower().translate(_SOUNDEX_TABLE))
+    if codes and codes[0] == _SOUNDEX_TABLE.get(ord(token[0].lower()), ""):
+        codes = codes[1:]
+    return (token[0].upper() + codes.replace("0", ""))[:4].ljust(4, "0")
+
+
+_SOUNDEX_TABLE = {ord(k): v for k, v in {
+    **dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"), **dict.fromkeys("dt", "3"),
+    "l": "4", **dict.fromkeys("mn", "5"), "r": "6", **dict.fromkeys("aeiouy", "0"),
+    "h": None, "w": None}.items()}
+_REPEATS = re.compile(r"(\d)\1+")

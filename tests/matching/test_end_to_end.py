@@ -1,0 +1,116 @@
+"""Train + predict + cluster on a varied synthetic set; model JSON, labels, incremental."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pytest
+from tests.matching.synthetic_orgs import generate
+
+import matching as m
+
+
+@pytest.fixture(scope="module")
+def data():
+    records, truth, sisters = generate(seed=7)
+    settings = m.default_matching_settings("customer")
+    return records, truth, sisters, settings, m.match_records(records, settings)
+
+
+def test_quality_and_no_sister_company_merged(data) -> None:
+    _, truth, sisters, _, result = data
+    metrics = m.evaluate_clusters(result.clusters.assignments, truth)
+    assert metrics.pairwise_f1 >= 0.95
+    assert metrics.bcubed_f1 >= 0.95
+    clusters_of: dict[str, set[str]] = {}
+    for uid, entity in truth.items():
+        clusters_of.setdefault(entity, set()).add(result.clusters.assignments[uid])
+    assert sisters, "the generator plants sister companies"
+    for a, b in sisters:
+        assert not clusters_of[a] & clusters_of[b], f"sister companies {a} and {b} merged"
+
+
+def test_same_name_different_city_firms_stay_apart(data) -> None:
+    records, truth, _, _, result = data
+    generic = [r["unique_id"] for r in records if (r["name"] or "").lower().startswith("global solutions")]
+    by_cluster = {}
+    for uid in generic:
+        by_cluster.setdefault(result.clusters.assignments[uid], set()).add(truth[uid])
+    assert all(len(entities) == 1 for entities in by_cluster.values())
+
+
+def test_pairs_carry_an_explanation(data) -> None:
+    _, _, _, _, result = data
+    pairs = result.pairs
+    assert pairs.column_names == ["unique_id_l", "unique_id_r", "match_probability",
+                                  "match_weight", "explanation"]
+    assert all(a < b for a, b in zip(pairs["unique_id_l"].to_pylist(),
+                                      pairs["unique_id_r"].to_pylist(), strict=True))
+    explanation = json.loads(pairs["explanation"][0].as_py())
+    assert set(explanation) == set(result.model.comparison_names)
+    assert {"level", "weight", "bayes_factor"} <= set(explanation["org_name"])
+
+
+def test_model_json_round_trip_and_deterministic_training(data) -> None:
+    records, _, _, settings, result = data
+    model = result.model
+    assert m.MatchingModel.from_json(model.to_json()) == model
+    again = m.train_model(m.normalise_records(list(reversed(records)), settings), settings)
+    assert again.version == model.version
+
+
+def test_incremental_matching_of_new_records(data) -> None:
+    records, truth, _, settings, result = data
+    table = m.normalise_records(records, settings)
+    new_ids = {r["unique_id"] for r in records[-12:]}
+    is_new = pa.array([u in new_ids for u in table["unique_id"].to_pylist()])
+    pairs = m.match_new_records(result.model, table.filter(pa.compute.invert(is_new)),
+                                table.filter(is_new))
+    found = {(a, b) for a, b, p in zip(pairs["unique_id_l"].to_pylist(),
+                                       pairs["unique_id_r"].to_pylist(),
+                                       pairs["match_probability"].to_pylist(), strict=True)
+             if p >= 0.95}
+    assert found and all(a in new_ids or b in new_ids for a, b in found)
+    assert all(truth[a] == truth[b] for a, b in found)
+
+
+def test_refine_with_labels_moves_m_towards_labels(data) -> None:
+    records, truth, _, _, result = data
+    by_entity: dict[str, list[str]] = {}
+    for uid, entity in sorted(truth.items()):
+        by_entity.setdefault(entity, []).append(uid)
+    labels = [(ids[0], ids[1], True) for ids in by_entity.values() if len(ids) > 1][:40]
+    labels.append((labels[0][0], labels[1][0], False))
+    refined = m.refine_with_labels(result.model, labels, records)
+    assert refined.version != result.model.version
+    for comp in refined.splink_settings["comparisons"]:
+        ms = [lv["m_probability"] for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        assert sum(ms) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_sparse_noisy_records_stay_precise() -> None:
+    """Identifiers mostly missing, more typos: fewer auto-links, but no wrong merges."""
+    import random
+
+    from tests.matching.synthetic_orgs import _typo
+
+    records, truth, sisters = generate(seed=3, n_entities=200)
+    rng = random.Random(3)
+    for r in records:
+        for key, p in (("tax_id", 0.6), ("phone", 0.5), ("postcode", 0.3), ("address_line1", 0.2)):
+            if rng.random() < p:
+                r[key] = None
+        if rng.random() < 0.5:
+            r["website"] = r["email"] = None
+        if r["name"] and rng.random() < 0.2:
+            r["name"] = _typo(rng, r["name"])
+        r["lei"] = None
+    result = m.match_records(records, m.default_matching_settings("customer"))
+    metrics = m.evaluate_clusters(result.clusters.assignments, truth)
+    assert metrics.pairwise_precision >= 0.97
+    assert metrics.pairwise_f1 >= 0.9
+    clusters_of: dict[str, set[str]] = {}
+    for uid, entity in truth.items():
+        clusters_of.setdefault(entity, set()).add(result.clusters.assignments[uid])
+    assert not any(clusters_of[a] & clusters_of[b] for a, b in sisters)

@@ -1,0 +1,73 @@
+"""Settings schema (incl. the documented TOML), the engine seam and the public surface."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pydantic
+import pytest
+
+import matching as m
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_public_surface_is_exactly_all() -> None:
+    public = {n for n in dir(m) if not n.startswith("_")}
+    assert public == set(m.__all__)
+    for name in m.__all__:
+        assert getattr(m, name) is not None
+
+
+@pytest.mark.parametrize("entity_type", ["customer", "legal_entity", "project"])
+def test_defaults_are_valid_and_reference_known_builders(entity_type: str) -> None:
+    settings = m.default_matching_settings(entity_type)
+    assert {c.builder for c in settings.comparisons} <= set(m.COMPARISON_BUILDERS)
+    assert settings.thresholds.review < settings.thresholds.auto_link
+
+
+def test_toml_snippet_in_docs_validates() -> None:
+    text = (ROOT / "docs" / "matching.md").read_text()
+    snippet = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    doc = tomllib.loads(snippet)
+    for entity_type, table in doc["entity_types"].items():
+        settings = m.matching_settings(entity_type, table["matching"])
+        assert settings.comparisons
+
+
+def test_overrides_merge_over_defaults_and_bad_values_fail() -> None:
+    s = m.matching_settings("customer", {"thresholds": {"auto_link": 0.9}})
+    assert (s.thresholds.auto_link, s.thresholds.review) == (0.9, 0.5)
+    with pytest.raises(pydantic.ValidationError):
+        m.matching_settings("customer", {"thresholds": {"review": 0.99, "auto_link": 0.9}})
+    with pytest.raises(pydantic.ValidationError):
+        m.matching_settings("customer", {"engine": "oracle"})
+
+
+def test_absent_attributes_are_simply_not_used() -> None:
+    rows = [{"unique_id": f"crm|{i}", "system": "crm", "source_id": str(i),
+             "name": n, "city": c} for i, (n, c) in enumerate(
+                 [("Acme Ltd", "Leeds"), ("ACME Limited", "Leeds"), ("Birch Media", "York")] * 3)]
+    model = m.train_model(m.normalise_records(rows, m.default_matching_settings("customer")),
+                          m.default_matching_settings("customer"))
+    assert set(model.comparison_names) == {"org_name", "legal_form", "city"}
+
+
+def test_spark_engine_without_pyspark_is_a_clear_error() -> None:
+    pytest.importorskip("splink")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        with pytest.raises(m.EngineUnavailableError, match="pyspark"):
+            m.make_db_api("spark")
+    with pytest.raises(m.EngineUnavailableError, match="unknown"):
+        m.make_db_api("oracle")
+
+
+def test_only_matching_imports_the_matching_engines() -> None:
+    pattern = re.compile(r"^\s*(from|import)\s+(splink|duckdb|networkx)\b", re.M)
+    offenders = [str(p.relative_to(ROOT)) for d in ("mdm", "stewardship")
+                 for p in (ROOT / d).rglob("*.py") if pattern.search(p.read_text())]
+    assert offenders == []
