@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mdm.cli import _demo, _ingest, _keys, _serve
+from mdm.cli import _demo, _ingest, _keys, _match, _serve
 from mdm.cli._context import CliContext, configure_logging, errors
 from mdm.domain import ConfigError, MdmError
 from mdm.settings import Settings
@@ -38,6 +38,9 @@ def _root(
 app.command()(_ingest.init)
 app.command()(_ingest.sources)
 app.command()(_ingest.load)
+app.command()(_match.train)
+app.command()(_match.match)
+app.command()(_match.evaluate)
 app.command()(_ingest.summary)
 app.command()(_demo.demo)
 app.add_typer(_ingest.quarantine_app, name="quarantine")

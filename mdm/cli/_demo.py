@@ -9,9 +9,11 @@ from typing import Annotated
 
 import typer
 
+from mdm.cli import _match
 from mdm.cli._context import CliContext, console
 from mdm.cli._ingest import _load_with_progress, print_load_report, print_summary
-from mdm.services import store_admin
+from mdm.cli._match import print_match_report
+from mdm.services import match_runs, store_admin
 
 
 def demo(
@@ -39,11 +41,24 @@ def demo(
         )
         report = _load_with_progress(cli, step["system"], step["entity"], path, dry_run=False)
         print_load_report(report)
+    console.rule("[b]2. Train, match and build golden records")
+    for entity_type in cli.config.entity_types:
+        if not any(k[0] == entity_type for k in store_admin.current_counts(cli.uow())):
+            console.print(f"{entity_type}: no records loaded, skipped")
+            continue
+        with console.status(f"Training and matching {entity_type} records..."):
+            match_runs.train(cli.uow(), cli.config, entity_type)
+            report = match_runs.run_match(cli.uow(), cli.config, entity_type)
+        print_match_report(report)
+    truth = manifest.parent / plan.get("truth", "truth.csv")
+    if truth.is_file():
+        console.rule("[b]3. Quality against the ground truth")
+        ctx.invoke(_match.evaluate, ctx=ctx, truth=truth, entity=None, show=3)
     console.rule("[b]Summary")
     print_summary(cli)
-    console.print(
-        f"Done in {time.perf_counter() - started:.1f} s. Store: {cli.settings.database_url}"
-    )
+    elapsed = time.perf_counter() - started
+    console.print(f"Done in {elapsed:.1f} s. Store: {cli.settings.database_url}")
+    console.print("Next: `mdm serve` for the GraphQL API, `mdm export xrefs` for the xref table.")
 
 
 def _remove_sqlite_file(url: str) -> None:

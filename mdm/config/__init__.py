@@ -16,8 +16,12 @@ from mdm.config._models import (
     StepSpec,
     TimestampMapping,
 )
+from mdm.config._survivorship import RULE_NAMES, AttributeRule, SurvivorshipConfig
 
 __all__ = [
+    "RULE_NAMES",
+    "AttributeRule",
+    "SurvivorshipConfig",
     "ATTRIBUTE_TYPES",
     "STEP_PARAMETERS",
     "AttributeSpec",

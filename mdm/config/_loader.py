@@ -92,6 +92,12 @@ def _cross_check(config: HubConfig, source: str) -> list[str]:
     problems: list[str] = []
     types = config.entity_types
     for name, entity in types.items():
+        for attr in entity.survivorship.attributes:
+            if attr not in entity.attributes:
+                problems.append(
+                    f"{source}: entity_types.{name}.survivorship.attributes.{attr}: "
+                    f"not an attribute of {name!r}"
+                )
         for attr, spec in entity.attributes.items():
             if spec.type == "reference" and spec.entity not in types:
                 problems.append(

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mdm.config._survivorship import SurvivorshipConfig
+
 ATTRIBUTE_TYPES = frozenset(
     {
         "string",
@@ -186,7 +188,7 @@ class EntityTypeConfig(_Frozen):
     description: str = ""
     attributes: dict[str, AttributeSpec]
     matching: dict[str, Any] = Field(default_factory=dict)
-    survivorship: dict[str, Any] = Field(default_factory=dict)
+    survivorship: SurvivorshipConfig = SurvivorshipConfig()
 
     @field_validator("id_prefix")
     @classmethod

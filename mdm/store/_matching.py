@@ -9,7 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from mdm.store._bulk import bulk_insert
-from mdm.store._tables import candidate_pairs, match_constraints, match_runs, model_versions
+from mdm.store._tables import (
+    candidate_pairs,
+    match_constraints,
+    match_runs,
+    model_versions,
+    xrefs,
+)
 
 
 class MatchingRepository:
@@ -19,7 +25,11 @@ class MatchingRepository:
         self._c = connection
 
     def save_model(
-        self, model_id: str, entity_type: str, model: dict[str, Any], stats: dict[str, Any],
+        self,
+        model_id: str,
+        entity_type: str,
+        model: dict[str, Any],
+        stats: dict[str, Any],
         at: datetime,
     ) -> None:
         """Store a trained model (idempotent by its content id) and make it the active one."""
@@ -33,22 +43,32 @@ class MatchingRepository:
         ).first()
         if exists:
             self._c.execute(
-                sa.update(model_versions).where(model_versions.c.id == model_id).values(is_active=True)
+                sa.update(model_versions)
+                .where(model_versions.c.id == model_id)
+                .values(is_active=True)
             )
             return
         self._c.execute(
             sa.insert(model_versions).values(
-                id=model_id, entity_type=entity_type, model=model, trained_at=at,
-                training_stats=stats, is_active=True,
+                id=model_id,
+                entity_type=entity_type,
+                model=model,
+                trained_at=at,
+                training_stats=stats,
+                is_active=True,
             )
         )
 
     def active_model(self, entity_type: str) -> dict[str, Any] | None:
-        row = self._c.execute(
-            sa.select(model_versions).where(
-                model_versions.c.entity_type == entity_type, model_versions.c.is_active
+        row = (
+            self._c.execute(
+                sa.select(model_versions).where(
+                    model_versions.c.entity_type == entity_type, model_versions.c.is_active
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return dict(row) if row else None
 
     def start_run(self, **values: Any) -> int:
@@ -64,12 +84,16 @@ class MatchingRepository:
         )
 
     def last_run(self, entity_type: str) -> dict[str, Any] | None:
-        row = self._c.execute(
-            sa.select(match_runs)
-            .where(match_runs.c.entity_type == entity_type, match_runs.c.status == "completed")
-            .order_by(match_runs.c.id.desc())
-            .limit(1)
-        ).mappings().first()
+        row = (
+            self._c.execute(
+                sa.select(match_runs)
+                .where(match_runs.c.entity_type == entity_type, match_runs.c.status == "completed")
+                .order_by(match_runs.c.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
         return dict(row) if row else None
 
     def add_pairs(self, rows: Sequence[dict[str, Any]], chunk: int = 50_000) -> None:
@@ -77,7 +101,9 @@ class MatchingRepository:
         for start in range(0, len(rows), chunk):
             bulk_insert(self._c, candidate_pairs, rows[start : start + chunk])
 
-    def pairs(self, run_id: int, band: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    def pairs(
+        self, run_id: int, band: str | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
         query = sa.select(candidate_pairs).where(candidate_pairs.c.run_id == run_id)
         if band:
             query = query.where(candidate_pairs.c.band == band)
@@ -103,3 +129,10 @@ class MatchingRepository:
             sa.insert(match_constraints).values(**values).returning(match_constraints.c.id)
         )
         return int(result.scalar_one())
+
+    def current_clustering(self, entity_type: str) -> dict[tuple[str, str], str]:
+        """(system, source_id) -> golden id of every current cross-reference of a type."""
+        query = sa.select(xrefs.c.system, xrefs.c.source_id, xrefs.c.golden_id).where(
+            xrefs.c.entity_type == entity_type, xrefs.c.valid_to.is_(None)
+        )
+        return {(s, i): g for s, i, g in self._c.execute(query)}

@@ -108,7 +108,7 @@ class SourceRecords:
             .where(t.c.entity_type == entity_type, t.c.is_current)
             .order_by(t.c.system, t.c.source_id)
         )
-        result = self._c.execution_options(yield_per=batch_size).execute(query)
+        result = self._c.execute(query.execution_options(yield_per=batch_size))
         yield from result.partitions(batch_size)
 
     def mark_matched(self, entity_type: str) -> int:

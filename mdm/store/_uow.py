@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from mdm.domain import ConflictError, MdmError, StoreUnavailableError
 from mdm.store._api_keys import ApiKeys
+from mdm.store._golden import GoldenRepository
 from mdm.store._ingestion import Batches, Quarantine
 from mdm.store._lookups import Lookups
 from mdm.store._matching import MatchingRepository
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.outbox = Outbox(conn)
         self.audit = Audit(conn)
         self.matching = MatchingRepository(conn)
+        self.golden = GoldenRepository(conn)
         self.lookups = Lookups(conn)
         self.api_keys = ApiKeys(conn)
         return self

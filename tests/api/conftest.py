@@ -11,13 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.api._golden_fixture import build_goldens
-from _http import LiveServer, auth
 
 from mdm.api import create_app
 from mdm.services import api_keys, ingestion
 from mdm.settings import Settings
 from mdm.store import UnitOfWork
+from tests.api._golden_fixture import build_goldens
+from tests.api._http import LiveServer, auth
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 T1 = datetime(2024, 3, 1, tzinfo=UTC)
@@ -85,7 +85,7 @@ def loaded(engine, small_config, tmp_path: Path) -> dict[str, str]:
         ("psa", "P1"): "a2",
         ("crm", "001B"): "b",
         ("psa", "P2"): "b",
-        ("crm", "001C"): "c",
+        ("crm", "001E"): "c",
     }
     build_goldens(engine, small_config, "customer", first, T1)
     build_goldens(engine, small_config, "project", {("psa", "J1"): "j"}, T1)
@@ -99,7 +99,7 @@ def loaded(engine, small_config, tmp_path: Path) -> dict[str, str]:
         "acme": acme,
         "acme_retired": merged_away.pop(),
         "beta": after[("customer", "crm", "001B")],
-        "gamma": after[("customer", "crm", "001C")],
+        "gamma": after[("customer", "crm", "001E")],
         "project": after[("project", "psa", "J1")],
     }
 
@@ -109,7 +109,7 @@ def _golden_ids(engine) -> dict[tuple[str, str, str], str]:
         ("customer", "crm", "001A"),
         ("customer", "psa", "P1"),
         ("customer", "crm", "001B"),
-        ("customer", "crm", "001C"),
+        ("customer", "crm", "001E"),
         ("project", "psa", "J1"),
     ]
     with UnitOfWork(engine) as uow:

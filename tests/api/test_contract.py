@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
-from _http import auth
 from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXTransport
 from graphql import build_schema, parse, validate
 
 from mdm.api.gql import schema_sdl
+from tests.api._http import auth
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "graphql" / "schema.graphql"

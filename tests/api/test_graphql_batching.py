@@ -10,7 +10,7 @@ QUERY = """query($keys: [SourceKeyInput!]!) { resolveMany(keys: $keys) {
 
 
 def _keys(n: int) -> list[dict[str, str]]:
-    real = [("crm", "001A"), ("crm", "001B"), ("crm", "001C"), ("psa", "P1"), ("psa", "P2")]
+    real = [("crm", "001A"), ("crm", "001B"), ("crm", "001E"), ("psa", "P1"), ("psa", "P2")]
     keys = [{"entityType": "customer", "system": s, "sourceId": i} for s, i in real]
     keys += [{"entityType": "customer", "system": "crm", "sourceId": f"X{i}"} for i in range(n)]
     keys.append({"entityType": "project", "system": "psa", "sourceId": "J1"})

@@ -45,7 +45,7 @@ def test_an_operation_past_its_time_limit_returns_a_timeout_error():
 
 
 def test_a_malformed_query_is_an_error_in_the_body_not_a_server_error(loaded, client, keys):
-    from _http import auth
+    from tests.api._http import auth
 
     response = client.post("/graphql", json={"query": "{ xref("}, headers=auth(keys.reader))
     assert response.status_code < 500

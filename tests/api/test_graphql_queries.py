@@ -36,7 +36,7 @@ def test_translate_gives_the_entitys_ids_in_another_system(loaded, gql_post):
 
 def test_translate_to_a_system_without_the_entity_gives_no_ids(loaded, gql_post):
     body = gql_post(
-        '{ translate(system: "crm", sourceId: "001C", toSystem: "psa", entityType: "customer")'
+        '{ translate(system: "crm", sourceId: "001E", toSystem: "psa", entityType: "customer")'
         " { sourceIds } }"
     )
     assert body["data"]["translate"]["sourceIds"] == []

@@ -27,7 +27,8 @@ def test_ready_when_the_store_is_at_the_code_schema(client):
 
 def test_not_ready_when_the_store_is_not_initialised(settings, tmp_path):
     import httpx
-    from _http import LiveServer
+
+    from tests.api._http import LiveServer
 
     empty = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'empty.db'}"})
     with LiveServer(create_app(empty)) as server:

@@ -3,9 +3,8 @@ idempotency and quarantine as `mdm load`; the hub's errors map to HTTP statuses.
 
 from __future__ import annotations
 
-from _http import auth
-
 from mdm.store import UnitOfWork
+from tests.api._http import auth
 
 RECORDS = "/api/v1/systems/psa/customer/records"
 GOOD = {

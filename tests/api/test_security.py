@@ -6,13 +6,13 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from _http import LiveServer, auth
 from typer.testing import CliRunner
 
 from mdm.api import create_app
 from mdm.cli import app as cli_app
 from mdm.services import api_keys
 from mdm.store import UnitOfWork
+from tests.api._http import LiveServer, auth
 
 WRITES = [
     ("/api/v1/systems/psa/customer/records", {"json": {"records": []}}),

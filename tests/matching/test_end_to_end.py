@@ -6,9 +6,9 @@ import json
 
 import pyarrow as pa
 import pytest
-from tests.matching.synthetic_orgs import generate
 
 import matching as m
+from tests.matching.synthetic_orgs import generate
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,217 @@
+"""Training and batch match runs: store -> Arrow -> matching -> pairs and clusters -> store.
+
+Data moves in bulk: current records stream into one Arrow table, scored pairs come back as
+an Arrow table and are written with one executemany per chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+import matching
+from mdm.config import HubConfig
+from mdm.domain import NotFoundError
+from mdm.services import golden
+from mdm.services.match_inputs import load_match_input, split_unique_id, unique_id
+from mdm.store import UnitOfWork, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainReport:
+    entity_type: str
+    model_version: str
+    records: int
+    comparisons: list[str]
+
+
+@dataclass
+class MatchReport:
+    entity_type: str
+    run_id: int
+    model_version: str
+    records: int
+    pairs: dict[str, int]
+    clusters: int
+    multi_member_clusters: int
+    must_links: int
+    cannot_links: int
+    stale_references: list[dict[str, str]] = field(default_factory=list)
+    refused_must_links: int = 0
+    golden: Any = None
+    assignments: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def settings_for(config: HubConfig, entity_type: str) -> matching.MatchingSettings:
+    """The entity type's matching settings: the config's table over the library defaults."""
+    if entity_type not in config.entity_types:
+        known = ", ".join(sorted(config.entity_types))
+        raise NotFoundError(f"unknown entity type {entity_type!r} (configured: {known})")
+    return matching.matching_settings(entity_type, config.entity_types[entity_type].matching)
+
+
+def train(uow: UnitOfWork, config: HubConfig, entity_type: str) -> TrainReport:
+    """Train the entity type's model without labels and store it as the active version."""
+    settings = settings_for(config, entity_type)
+    with uow:
+        table = load_match_input(uow, config, entity_type)
+    if table.num_rows < 2:
+        raise NotFoundError(f"no {entity_type} records to train on: load some first")
+    model = matching.train_model(matching.normalise_records(table, settings), settings)
+    with uow:
+        uow.matching.save_model(
+            model.version,
+            entity_type,
+            json.loads(model.to_json()),
+            {"records": table.num_rows},
+            utcnow(),
+        )
+        uow.record_audit(
+            "train", entity_type, {"model_version": model.version, "records": table.num_rows}
+        )
+        uow.commit()
+    log.info("trained %s model %s on %d records", entity_type, model.version, table.num_rows)
+    return TrainReport(entity_type, model.version, table.num_rows, model.comparison_names)
+
+
+def run_match(uow: UnitOfWork, config: HubConfig, entity_type: str) -> MatchReport:
+    """Match every current record of a type, cluster under constraints, rebuild golden records."""
+    settings = settings_for(config, entity_type)
+    with uow:
+        table = load_match_input(uow, config, entity_type)
+        stored = uow.matching.active_model(entity_type)
+        must, cannot = _steward_constraints(uow.matching.active_constraints(entity_type))
+    model = _model_from(stored) if stored else None
+    if model is None:
+        log.info("no trained %s model yet: training one first", entity_type)
+        train(uow, config, entity_type)
+        with uow:
+            model = _model_from(uow.matching.active_model(entity_type))
+    result = matching.match_records(
+        table, settings, model=model, steward_must_links=must, steward_cannot_links=cannot
+    )
+    return _store_result(uow, config, entity_type, table, result)
+
+
+def _store_result(
+    uow: UnitOfWork,
+    config: HubConfig,
+    entity_type: str,
+    table: pa.Table,
+    result: matching.MatchResult,
+) -> MatchReport:
+    clusters = result.clusters
+    assignments = {split_unique_id(uid): key for uid, key in clusters.assignments.items()}
+    thresholds = result.model.settings.thresholds
+    with uow:
+        run_id = uow.matching.start_run(
+            entity_type=entity_type,
+            model_version=result.model.version,
+            mode="batch",
+            actor=uow.actor,
+            correlation_id=uow.correlation_id,
+            started_at=utcnow(),
+        )
+        uow.matching.add_pairs(
+            _pair_rows(result.pairs, run_id, entity_type, result.model.version, thresholds)
+        )
+        built = golden.apply_clustering(uow, config, entity_type, assignments, match_run_id=run_id)
+        uow.source_records.mark_matched(entity_type)
+        sizes: dict[str, int] = {}
+        for key in clusters.assignments.values():
+            sizes[key] = sizes.get(key, 0) + 1
+        stale = [
+            {"record": s.unique_id, "reference": f"{s.column}={s.target}", "reason": s.reason}
+            for s in result.constraints.stale_references
+        ]
+        pair_counts = uow.matching.count_pairs(run_id)
+        stats = {
+            "records": table.num_rows,
+            "pairs": pair_counts,
+            "clusters": len(sizes),
+            "stale_references": len(stale),
+        }
+        uow.matching.finish_run(run_id, "completed", stats, utcnow())
+        uow.record_audit("match", entity_type, {"run_id": run_id, **stats})
+        uow.commit()
+    return MatchReport(
+        entity_type,
+        run_id,
+        result.model.version,
+        table.num_rows,
+        pair_counts,
+        len(sizes),
+        sum(1 for n in sizes.values() if n > 1),
+        len(result.constraints.must_links),
+        len(result.constraints.cannot_links),
+        stale,
+        len(clusters.refused_must_links),
+        built,
+        clusters.assignments,
+    )
+
+
+def _pair_rows(
+    pairs: pa.Table,
+    run_id: int,
+    entity_type: str,
+    model_version: str,
+    thresholds: matching.Thresholds,
+) -> list[dict[str, Any]]:
+    rows = []
+    columns = pairs.to_pydict()
+    for left, right, probability, weight, explanation in zip(
+        columns["unique_id_l"],
+        columns["unique_id_r"],
+        columns["match_probability"],
+        columns["match_weight"],
+        columns["explanation"],
+        strict=True,
+    ):
+        band = (
+            "auto_link"
+            if probability >= thresholds.auto_link
+            else ("review" if probability >= thresholds.review else "below")
+        )
+        ls, lid = split_unique_id(left)
+        rs, rid = split_unique_id(right)
+        rows.append(
+            {
+                "run_id": run_id,
+                "entity_type": entity_type,
+                "left_system": ls,
+                "left_source_id": lid,
+                "right_system": rs,
+                "right_source_id": rid,
+                "match_probability": probability,
+                "match_weight": weight,
+                "explanation": json.loads(explanation) if explanation else None,
+                "band": band,
+                "model_version": model_version,
+                "review_status": "open" if band == "review" else None,
+            }
+        )
+    return rows
+
+
+def _steward_constraints(rows: list[dict[str, Any]]) -> tuple[list, list]:
+    must, cannot = [], []
+    for row in rows:
+        pair = (
+            unique_id(row["left_system"], row["left_source_id"]),
+            unique_id(row["right_system"], row["right_source_id"]),
+        )
+        (must if row["kind"] == "must_link" else cannot).append(pair)
+    return must, cannot
+
+
+def _model_from(stored: dict[str, Any] | None) -> matching.MatchingModel | None:
+    if not stored:
+        return None
+    return matching.MatchingModel.from_json(json.dumps(stored["model"]))

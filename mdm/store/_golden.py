@@ -1,0 +1,215 @@
+"""Golden records, their versions, cross-references and ID counters (the write side)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from mdm.store._bulk import bulk_insert
+from mdm.store._tables import golden_record_versions as versions
+from mdm.store._tables import golden_records as golden
+from mdm.store._tables import id_counters, xrefs
+
+_CHUNK = 5000
+
+
+class GoldenRepository:
+    """Set-based reads and writes of golden records and memberships."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._c = connection
+
+    def active(self, entity_type: str) -> dict[str, dict[str, Any]]:
+        """Active golden records of a type: id -> version, attributes, provenance."""
+        query = sa.select(
+            golden.c.golden_id, golden.c.version, golden.c.attributes, golden.c.provenance
+        ).where(golden.c.entity_type == entity_type, golden.c.status == "active")
+        return {
+            r.golden_id: {
+                "version": r.version,
+                "attributes": r.attributes,
+                "provenance": r.provenance,
+            }
+            for r in self._c.execute(query)
+        }
+
+    def memberships(self, entity_type: str) -> dict[tuple[str, str], str]:
+        """(system, source_id) -> golden id of every open cross-reference of a type."""
+        query = sa.select(xrefs.c.system, xrefs.c.source_id, xrefs.c.golden_id).where(
+            xrefs.c.entity_type == entity_type, xrefs.c.valid_to.is_(None)
+        )
+        return {(s, i): g for s, i, g in self._c.execute(query)}
+
+    def allocate_ids(self, entity_type: str, prefix: str, count: int) -> list[str]:
+        """`count` new golden IDs, in order, from the type's counter."""
+        if count == 0:
+            return []
+        row = self._c.execute(
+            sa.select(id_counters.c.next_value)
+            .where(id_counters.c.entity_type == entity_type)
+            .with_for_update()
+        ).first()
+        start = row.next_value if row else 1
+        if row:
+            self._c.execute(
+                sa.update(id_counters)
+                .where(id_counters.c.entity_type == entity_type)
+                .values(next_value=start + count)
+            )
+        else:
+            self._c.execute(
+                sa.insert(id_counters).values(entity_type=entity_type, next_value=start + count)
+            )
+        return [f"{prefix}-{n:06d}" for n in range(start, start + count)]
+
+    def insert(self, rows: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), _CHUNK):
+            bulk_insert(self._c, golden, rows[start : start + _CHUNK])
+
+    def update(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Rewrite attributes, provenance and version of existing golden records."""
+        if not rows:
+            return
+        stmt = (
+            sa.update(golden)
+            .where(golden.c.golden_id == sa.bindparam("b_gid"))
+            .values(
+                version=sa.bindparam("b_version"),
+                attributes=sa.bindparam("b_attributes"),
+                provenance=sa.bindparam("b_provenance"),
+                search_name=sa.bindparam("b_search_name"),
+                updated_at=sa.bindparam("b_updated_at"),
+            )
+        )
+        self._c.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+
+    def retire(self, redirects: dict[str, str | None], at: datetime) -> None:
+        """Retire IDs; each redirects to its survivor, and older redirects follow along."""
+        for old_id, survivor in redirects.items():
+            self._c.execute(
+                sa.update(golden)
+                .where(golden.c.golden_id == old_id)
+                .values(
+                    status="retired",
+                    redirect_to=survivor,
+                    retired_at=at,
+                    updated_at=at,
+                    version=golden.c.version + 1,
+                )
+            )
+            if survivor:
+                self._c.execute(
+                    sa.update(golden)
+                    .where(golden.c.redirect_to == old_id)
+                    .values(redirect_to=survivor)
+                )
+
+    def resolve(self, golden_id: str) -> tuple[str | None, list[str]]:
+        """Follow redirects to an active record: (active id or None, path walked)."""
+        path = [golden_id]
+        current = golden_id
+        while True:
+            row = self._c.execute(
+                sa.select(golden.c.status, golden.c.redirect_to).where(
+                    golden.c.golden_id == current
+                )
+            ).first()
+            if row is None:
+                return None, path
+            if row.status == "active":
+                return current, path
+            if not row.redirect_to or row.redirect_to in path:
+                return None, path
+            current = row.redirect_to
+            path.append(current)
+
+    def get(self, golden_id: str) -> dict[str, Any] | None:
+        row = (
+            self._c.execute(sa.select(golden).where(golden.c.golden_id == golden_id))
+            .mappings()
+            .first()
+        )
+        return dict(row) if row else None
+
+    def close_versions(self, golden_ids: Iterable[str], at: datetime) -> None:
+        ids = list(golden_ids)
+        for start in range(0, len(ids), _CHUNK):
+            self._c.execute(
+                sa.update(versions)
+                .where(
+                    versions.c.golden_id.in_(ids[start : start + _CHUNK]),
+                    versions.c.valid_to.is_(None),
+                )
+                .values(valid_to=at)
+            )
+
+    def add_versions(self, rows: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), _CHUNK):
+            bulk_insert(self._c, versions, rows[start : start + _CHUNK])
+
+    def version_as_of(self, golden_id: str, at: datetime) -> dict[str, Any] | None:
+        row = (
+            self._c.execute(
+                sa.select(versions)
+                .where(
+                    versions.c.golden_id == golden_id,
+                    versions.c.valid_from <= at,
+                    sa.or_(versions.c.valid_to.is_(None), versions.c.valid_to > at),
+                )
+                .order_by(versions.c.version.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row else None
+
+    def end_xrefs(self, entity_type: str, keys: Sequence[tuple[str, str]], at: datetime) -> None:
+        if not keys:
+            return
+        stmt = (
+            sa.update(xrefs)
+            .where(
+                xrefs.c.entity_type == entity_type,
+                xrefs.c.system == sa.bindparam("k_system"),
+                xrefs.c.source_id == sa.bindparam("k_source_id"),
+                xrefs.c.valid_to.is_(None),
+            )
+            .values(valid_to=at)
+        )
+        self._c.execute(stmt, [{"k_system": s, "k_source_id": i} for s, i in keys])
+
+    def add_xrefs(self, rows: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), _CHUNK):
+            bulk_insert(self._c, xrefs, rows[start : start + _CHUNK])
+
+    def xref_as_of(self, entity_type: str, system: str, source_id: str, at: datetime) -> str | None:
+        row = self._c.execute(
+            sa.select(xrefs.c.golden_id)
+            .where(
+                xrefs.c.entity_type == entity_type,
+                xrefs.c.system == system,
+                xrefs.c.source_id == source_id,
+                xrefs.c.valid_from <= at,
+                sa.or_(xrefs.c.valid_to.is_(None), xrefs.c.valid_to > at),
+            )
+            .order_by(xrefs.c.valid_from.desc())
+            .limit(1)
+        ).first()
+        return row.golden_id if row else None
+
+    def iter_xrefs(
+        self, entity_type: str | None, batch_size: int = 20_000
+    ) -> Iterator[list[sa.Row]]:
+        """Open cross-references, streamed in key order, for exports."""
+        query = sa.select(
+            xrefs.c.entity_type, xrefs.c.system, xrefs.c.source_id, xrefs.c.golden_id
+        ).where(xrefs.c.valid_to.is_(None))
+        if entity_type:
+            query = query.where(xrefs.c.entity_type == entity_type)
+        query = query.order_by(xrefs.c.entity_type, xrefs.c.system, xrefs.c.source_id)
+        result = self._c.execute(query.execution_options(yield_per=batch_size))
+        yield from result.partitions(batch_size)
