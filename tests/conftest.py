@@ -96,3 +96,16 @@ def small_config() -> HubConfig:
 def sample_config() -> HubConfig:
     """The sample firm's hub config at the repository root."""
     return load_hub_config(ROOT / "hub.toml")
+
+
+@pytest.fixture(scope="session")
+def sample_free_config(small_config: HubConfig) -> HubConfig:
+    """The small config with survivorship rules: PSA first for the name, most recent otherwise."""
+    from mdm.config import parse_hub_config
+
+    data = small_config.model_dump(by_alias=True, exclude_none=True)
+    data["entity_types"]["customer"]["survivorship"] = {
+        "default": {"rule": "most_recent", "then": ["most_complete"]},
+        "attributes": {"name": {"rule": "source_priority", "systems": ["psa", "crm"]}},
+    }
+    return parse_hub_config(data)

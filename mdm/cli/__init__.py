@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mdm.cli import _demo, _ingest, _keys, _match, _serve
+from mdm.cli import _demo, _golden, _ingest, _keys, _match, _serve
 from mdm.cli._context import CliContext, configure_logging, errors
 from mdm.domain import ConfigError, MdmError
 from mdm.settings import Settings
@@ -44,6 +44,8 @@ app.command()(_match.evaluate)
 app.command()(_ingest.summary)
 app.command()(_demo.demo)
 app.add_typer(_ingest.quarantine_app, name="quarantine")
+app.add_typer(_golden.export_app, name="export")
+app.add_typer(_golden.golden_app, name="golden")
 app.command()(_serve.serve)
 app.add_typer(_serve.schema_app, name="schema")
 app.add_typer(_keys.keys_app, name="keys")

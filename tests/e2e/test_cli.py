@@ -62,3 +62,23 @@ def test_an_unknown_system_is_named_with_the_configured_ones(tmp_path):
     result = _run(tmp_path, "load", "sap", str(FIXTURES / "crm_small.csv"))
     assert result.returncode == 1
     assert "unknown source system 'sap'" in result.stderr and "crm" in result.stderr
+
+
+def test_export_xrefs_and_golden_show_after_a_match(tmp_path):
+    """A whole small run through the CLI: load, train+match, export, show."""
+    _run(tmp_path, "init")
+    _run(tmp_path, "load", "crm", str(FIXTURES / "crm_small.csv"))
+    matched = _run(tmp_path, "match", "--entity", "customer")
+    assert matched.returncode == 0, matched.stderr
+    assert "customer: run 1" in matched.stdout
+    out = tmp_path / "xrefs.csv"
+    exported = _run(tmp_path, "export", "xrefs", "--entity", "customer", "--output", str(out))
+    assert exported.returncode == 0, exported.stderr
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "entity_type,system,source_id,golden_id"
+    assert len(lines) == 1 + 3 and all(",CUS-" in line for line in lines[1:])
+    golden_id = lines[1].rsplit(",", 1)[1]
+    shown = _run(tmp_path, "golden", "show", golden_id)
+    assert shown.returncode == 0 and golden_id in shown.stdout and "crm:" in shown.stdout
+    again = _run(tmp_path, "match", "--entity", "customer")
+    assert "0 created, 0 updated" in again.stdout

@@ -1,0 +1,84 @@
+"""Survivorship rules choose each golden value by authority, recency, completeness, frequency."""
+
+from datetime import UTC, datetime
+
+from mdm.config import AttributeRule, SurvivorshipConfig
+from mdm.services.golden import Member, choose, survive
+
+
+def _m(system, sid, day, **attributes):
+    return Member(system, sid, 1, datetime(2024, 1, day, tzinfo=UTC) if day else None, attributes)
+
+
+ERP_FIRST = AttributeRule(rule="source_priority", systems=("erp", "crm", "psa"))
+
+
+def test_source_priority_takes_the_most_authoritative_system_with_a_value():
+    members = [_m("crm", "1", 9, legal_name="Acme"), _m("erp", "7", 1, legal_name="Acme Ltd")]
+    value, provenance = choose("legal_name", members, ERP_FIRST)
+    assert value == "Acme Ltd"
+    assert provenance == {
+        "system": "erp",
+        "source_id": "7",
+        "version": 1,
+        "rule": "source_priority",
+        "decided_by": "source_priority",
+    }
+
+
+def test_while_no_erp_record_has_a_value_the_next_authority_stands():
+    members = [
+        _m("psa", "p", 9, legal_name="ACME"),
+        _m("crm", "1", 1, legal_name="Acme Ltd"),
+        _m("erp", "7", 1, legal_name=None),
+    ]
+    assert choose("legal_name", members, ERP_FIRST)[0] == "Acme Ltd"
+
+
+def test_most_recent_uses_the_sources_own_timestamp():
+    rule = AttributeRule(rule="most_recent")
+    members = [
+        _m("crm", "1", 3, phone="+441"),
+        _m("psa", "2", 5, phone="+442"),
+        _m("erp", "3", None, phone="+443"),
+    ]
+    value, provenance = choose("phone", members, rule)
+    assert value == "+442" and provenance["decided_by"] == "most_recent"
+
+
+def test_ties_fall_through_the_chain_then_to_the_smallest_source_key():
+    rule = AttributeRule(rule="source_priority", systems=("crm",), then=("most_frequent",))
+    members = [
+        _m("crm", "2", 1, city="Leeds"),
+        _m("crm", "1", 1, city="York"),
+        _m("crm", "3", 1, city="leeds"),
+    ]
+    assert choose("city", members, rule)[0] in ("Leeds", "leeds")
+    tie = [_m("crm", "b", 1, city="X"), _m("crm", "a", 1, city="Y")]
+    value, provenance = choose("city", tie, AttributeRule(rule="most_recent", then=()))
+    assert value == "Y" and provenance["decided_by"] == "tie: smallest source key"
+
+
+def test_most_complete_prefers_the_fuller_record():
+    rule = AttributeRule(rule="most_complete", then=())
+    members = [_m("crm", "1", 1, name="A"), _m("psa", "2", 1, name="B", city="X", phone="+1")]
+    assert choose("name", members, rule)[0] == "B"
+
+
+def test_a_steward_override_beats_every_rule():
+    config = SurvivorshipConfig(attributes={"name": ERP_FIRST})
+    values, provenance = survive(
+        [_m("erp", "7", 1, name="Acme Ltd")],
+        ["name", "city"],
+        config,
+        override={"name": "ACME (steward)"},
+    )
+    assert values == {"name": "ACME (steward)"}
+    assert provenance["name"]["rule"] == "steward_override"
+
+
+def test_an_attribute_no_member_has_is_absent_not_null():
+    values, provenance = survive(
+        [_m("crm", "1", 1, name="A")], ["name", "tax_id"], SurvivorshipConfig()
+    )
+    assert values == {"name": "A"} and set(provenance) == {"name"}
