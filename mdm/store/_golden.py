@@ -88,24 +88,29 @@ class GoldenRepository:
 
     def retire(self, redirects: dict[str, str | None], at: datetime) -> None:
         """Retire IDs; each redirects to its survivor, and older redirects follow along."""
-        for old_id, survivor in redirects.items():
+        if not redirects:
+            return
+        rows = [{"b_old": old, "b_new": new} for old, new in redirects.items()]
+        self._c.execute(
+            sa.update(golden)
+            .where(golden.c.golden_id == sa.bindparam("b_old"))
+            .values(
+                status="retired",
+                redirect_to=sa.bindparam("b_new"),
+                retired_at=at,
+                updated_at=at,
+                version=golden.c.version + 1,
+            ),
+            rows,
+        )
+        moving = [r for r in rows if r["b_new"]]
+        if moving:
             self._c.execute(
                 sa.update(golden)
-                .where(golden.c.golden_id == old_id)
-                .values(
-                    status="retired",
-                    redirect_to=survivor,
-                    retired_at=at,
-                    updated_at=at,
-                    version=golden.c.version + 1,
-                )
+                .where(golden.c.redirect_to == sa.bindparam("b_old"))
+                .values(redirect_to=sa.bindparam("b_new")),
+                moving,
             )
-            if survivor:
-                self._c.execute(
-                    sa.update(golden)
-                    .where(golden.c.redirect_to == old_id)
-                    .values(redirect_to=survivor)
-                )
 
     def resolve(self, golden_id: str) -> tuple[str | None, list[str]]:
         """Follow redirects to an active record: (active id or None, path walked)."""

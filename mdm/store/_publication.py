@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mdm.store._bulk import bulk_insert
 from mdm.store._tables import audit_log, outbox
 
 
@@ -44,7 +45,8 @@ class Outbox:
             return
         now = datetime.now(UTC)
         rows = [{"occurred_at": now, **e} for e in events]
-        self._c.execute(sa.insert(outbox), rows)
+        for start in range(0, len(rows), 20_000):
+            bulk_insert(self._c, outbox, rows[start : start + 20_000])
 
     def read(
         self, after: int = 0, limit: int = 100, entity_type: str | None = None

@@ -176,6 +176,7 @@ golden_records = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("retired_at", UtcDateTime()),
     sa.Index("ix_golden_records_entity_status", "entity_type", "status"),
+    sa.Index("ix_golden_records_redirect_to", "redirect_to"),
 )
 
 golden_record_versions = sa.Table(

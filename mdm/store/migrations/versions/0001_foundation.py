@@ -67,6 +67,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('golden_records', schema=None) as batch_op:
         batch_op.create_index('ix_golden_records_entity_status', ['entity_type', 'status'], unique=False)
+        batch_op.create_index('ix_golden_records_redirect_to', ['redirect_to'], unique=False)
 
     op.create_table('id_counters',
     sa.Column('entity_type', sa.String(length=64), nullable=False),
@@ -254,6 +255,7 @@ def downgrade() -> None:
     op.drop_table('ingestion_batches')
     op.drop_table('id_counters')
     with op.batch_alter_table('golden_records', schema=None) as batch_op:
+        batch_op.drop_index('ix_golden_records_redirect_to')
         batch_op.drop_index('ix_golden_records_entity_status')
 
     op.drop_table('golden_records')
