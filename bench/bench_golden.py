@@ -100,16 +100,14 @@ def main() -> None:
         engine = create_store_engine(args.database_url or f"sqlite:///{tmp}/golden.db")
         upgrade_store(engine)
         clusters = timed(f"fill {args.n:,} source records", lambda: fill(engine, args.n), False)
-        build = lambda c: build_golden_records(
-            UnitOfWork(engine, "bench"),
-            config,  # noqa: E731
-            "customer",
-            c,
-        )
+
+        def build(clustering):
+            return build_golden_records(UnitOfWork(engine, "bench"), config, "customer", clustering)
+
         timed("first build", lambda: build(clusters))
         timed("unchanged re-run", lambda: build(clusters))
         merged = dict(clusters)
-        for key, cluster in list(merged.items())[: len(merged) // 100]:
+        for key in list(merged)[: len(merged) // 100]:
             merged[key] = "c1"
         timed("re-run after 1% merged into one", lambda: build(merged))
         engine.dispose()
