@@ -54,6 +54,14 @@ def print_match_report(report: match_runs.MatchReport) -> None:
     )
     if report.golden is not None:
         console.print(f"  golden records: {report.golden}")
+    related = report.relationships
+    if related is not None:
+        console.print(
+            f"  relationships: {related.current} ({related.added} new, {related.removed} "
+            f"ended), {related.unresolved} references to records the hub does not hold"
+        )
+        for cycle in related.cycles[:5]:
+            console.print(f"  [yellow]hierarchy cycle:[/] {' -> '.join([*cycle, cycle[0]])}")
 
 
 def evaluate(

@@ -46,6 +46,7 @@ class MatchReport:
     refused_must_links: int = 0
     golden: Any = None
     assignments: dict[str, str] = field(default_factory=dict, repr=False)
+    relationships: Any = None
 
 
 def settings_for(config: HubConfig, entity_type: str) -> matching.MatchingSettings:
@@ -122,6 +123,7 @@ def _store_result(
             _pair_rows(result.pairs, run_id, entity_type, result.model.version, thresholds)
         )
         built = golden.apply_clustering(uow, config, entity_type, assignments, match_run_id=run_id)
+        related = golden.rebuild_relationships(uow, config)
         uow.source_records.mark_matched(entity_type)
         sizes: dict[str, int] = {}
         for key in clusters.assignments.values():

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from mdm.store._bulk import bulk_insert
 from mdm.store._tables import golden_record_versions as versions
 from mdm.store._tables import golden_records as golden
+from mdm.store._tables import golden_relationships as relationships
 from mdm.store._tables import id_counters, xrefs
 
 _CHUNK = 5000
@@ -218,3 +219,27 @@ class GoldenRepository:
         query = query.order_by(xrefs.c.entity_type, xrefs.c.system, xrefs.c.source_id)
         result = self._c.execute(query.execution_options(yield_per=batch_size))
         yield from result.partitions(batch_size)
+
+    def open_relationships(self) -> dict[tuple[str, str, str], int]:
+        """(from, relation, to) -> row id of every current relationship."""
+        query = sa.select(
+            relationships.c.id,
+            relationships.c.from_golden_id,
+            relationships.c.relation,
+            relationships.c.to_golden_id,
+        ).where(relationships.c.valid_to.is_(None))
+        return {
+            (r.from_golden_id, r.relation, r.to_golden_id): r.id for r in self._c.execute(query)
+        }
+
+    def end_relationships(self, ids: Sequence[int], at: datetime) -> None:
+        for start in range(0, len(ids), _CHUNK):
+            self._c.execute(
+                sa.update(relationships)
+                .where(relationships.c.id.in_(ids[start : start + _CHUNK]))
+                .values(valid_to=at)
+            )
+
+    def add_relationships(self, rows: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), _CHUNK):
+            bulk_insert(self._c, relationships, rows[start : start + _CHUNK])

@@ -219,6 +219,20 @@ xrefs = sa.Table(
     sa.Index("ix_xrefs_key_history", "entity_type", "system", "source_id", "valid_from"),
 )
 
+golden_relationships = sa.Table(
+    "golden_relationships",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("from_golden_id", sa.String(_SHORT), nullable=False),
+    sa.Column("relation", sa.String(_SHORT), nullable=False),  # customer, parent, legal_entity
+    sa.Column("to_golden_id", sa.String(_SHORT), nullable=False),
+    sa.Column("evidence", JSONType, nullable=False),  # the source records that say so
+    sa.Column("valid_from", UtcDateTime(), nullable=False),
+    sa.Column("valid_to", UtcDateTime()),
+    sa.Index("ix_golden_relationships_from", "from_golden_id"),
+    sa.Index("ix_golden_relationships_to", "to_golden_id"),
+)
+
 id_counters = sa.Table(
     "id_counters",
     metadata,

@@ -266,3 +266,34 @@ def test_rule_objects_reject_priority_without_systems():
 
     with pytest.raises(ValueError, match="authority order"):
         AttributeRule(rule="source_priority")
+
+
+def test_references_become_relationships_between_golden_records(uow_factory, small_config, engine):
+    load_rows(
+        uow_factory(),
+        small_config,
+        "crm",
+        "customer",
+        [
+            {"Id": "P", "Name": "Parent plc", "Country": "GB"},
+            {"Id": "K", "Name": "Kid Ltd", "Country": "GB", "ParentId": "P"},
+            {"Id": "L", "Name": "Loop Ltd", "Country": "GB", "ParentId": "M"},
+            {"Id": "M", "Name": "Mirror Ltd", "Country": "GB", "ParentId": "L"},
+            {"Id": "O", "Name": "Orphan Ltd", "Country": "GB", "ParentId": "GONE"},
+        ],
+    )
+    keys = [("crm", k) for k in "PKLMO"]
+    build_golden_records(uow_factory(), small_config, "customer", {k: k[1] for k in keys})
+    from mdm.services.golden import rebuild_relationships
+
+    with uow_factory() as uow:
+        report = rebuild_relationships(uow, small_config)
+        uow.commit()
+    assert report.unresolved == 1 and report.current == 3
+    assert len(report.cycles) == 1 and len(report.cycles[0]) == 2
+    with engine.connect() as c:
+        rows = c.execute(sa.text("SELECT relation FROM golden_relationships")).all()
+    assert [r[0] for r in rows] == ["parent"] * 3
+    with uow_factory() as uow:
+        again = rebuild_relationships(uow, small_config)
+    assert (again.added, again.removed) == (0, 0)

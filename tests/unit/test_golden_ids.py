@@ -49,3 +49,12 @@ def test_every_previous_id_is_kept_once_or_retired_and_no_id_is_reused(keys, dat
     assert not set(kept) & set(plan.retired)
     assert set(plan.kept) | set(plan.new_clusters) == set(clusters)
     assert plan_ids(clusters, previous).kept == plan.kept  # deterministic
+
+
+def test_parent_cycles_are_found_once_and_chains_are_not_cycles():
+    from mdm.services.golden import find_cycles
+
+    edges = [("A", "B"), ("B", "C"), ("C", "A"), ("D", "E"), ("E", "F"), ("X", "X2"), ("X2", "X")]
+    cycles = find_cycles(edges)
+    assert sorted(sorted(c) for c in cycles) == [["A", "B", "C"], ["X", "X2"]]
+    assert find_cycles([("a", "b"), ("b", "c")]) == []

@@ -10,6 +10,11 @@ from mdm.config import HubConfig
 from mdm.domain import NotFoundError
 from mdm.services.golden._builder import GoldenBuildReport, apply_clustering
 from mdm.services.golden._identity import plan_ids
+from mdm.services.golden._relationships import (
+    RelationshipReport,
+    find_cycles,
+    rebuild_relationships,
+)
 from mdm.services.golden._survivorship import RULES, Member, choose, survive
 from mdm.store import UnitOfWork
 
@@ -17,11 +22,14 @@ __all__ = [
     "RULES",
     "GoldenBuildReport",
     "Member",
+    "RelationshipReport",
     "apply_clustering",
     "build_golden_records",
     "choose",
+    "find_cycles",
     "golden_as_of",
     "plan_ids",
+    "rebuild_relationships",
     "resolve_golden_id",
     "survive",
     "xref_as_of",
@@ -38,7 +46,8 @@ def build_golden_records(
     now: datetime | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> GoldenBuildReport:
-    """Rebuild golden records of a type from a clustering, in a transaction of its own."""
+    """Rebuild golden records of a type from a clustering, and the relationships between
+    golden records, in a transaction of its own."""
     with uow:
         report = apply_clustering(
             uow,
@@ -49,6 +58,7 @@ def build_golden_records(
             now=now,
             overrides=overrides,
         )
+        rebuild_relationships(uow, config, now)
         uow.commit()
     return report
 

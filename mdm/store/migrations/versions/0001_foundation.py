@@ -69,6 +69,20 @@ def upgrade() -> None:
         batch_op.create_index('ix_golden_records_entity_status', ['entity_type', 'status'], unique=False)
         batch_op.create_index('ix_golden_records_redirect_to', ['redirect_to'], unique=False)
 
+    op.create_table('golden_relationships',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('from_golden_id', sa.String(length=64), nullable=False),
+    sa.Column('relation', sa.String(length=64), nullable=False),
+    sa.Column('to_golden_id', sa.String(length=64), nullable=False),
+    sa.Column('evidence', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('valid_from', mdm.store._types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('valid_to', mdm.store._types.UtcDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_golden_relationships'))
+    )
+    with op.batch_alter_table('golden_relationships', schema=None) as batch_op:
+        batch_op.create_index('ix_golden_relationships_from', ['from_golden_id'], unique=False)
+        batch_op.create_index('ix_golden_relationships_to', ['to_golden_id'], unique=False)
+
     op.create_table('id_counters',
     sa.Column('entity_type', sa.String(length=64), nullable=False),
     sa.Column('next_value', sa.BigInteger(), nullable=False),
@@ -253,6 +267,7 @@ def downgrade() -> None:
     op.drop_table('match_runs')
     op.drop_table('match_constraints')
     op.drop_table('ingestion_batches')
+    op.drop_table('golden_relationships')
     op.drop_table('id_counters')
     with op.batch_alter_table('golden_records', schema=None) as batch_op:
         batch_op.drop_index('ix_golden_records_redirect_to')
