@@ -138,6 +138,9 @@ def _store_result(
             "pairs": pair_counts,
             "clusters": len(sizes),
             "stale_references": len(stale),
+            "relationships": related.current,
+            "unresolved_references": related.unresolved,
+            "hierarchy_cycles": related.cycles,
         }
         uow.matching.finish_run(run_id, "completed", stats, utcnow())
         uow.record_audit("match", entity_type, {"run_id": run_id, **stats})
@@ -156,6 +159,7 @@ def _store_result(
         len(clusters.refused_must_links),
         built,
         clusters.assignments,
+        related,
     )
 
 
