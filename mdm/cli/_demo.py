@@ -42,7 +42,7 @@ def demo(
         report = _load_with_progress(cli, step["system"], step["entity"], path, dry_run=False)
         print_load_report(report)
     console.rule("[b]2. Train, match and build golden records")
-    for entity_type in cli.config.entity_types:
+    for entity_type in _dependency_order(cli.config):
         if not any(k[0] == entity_type for k in store_admin.current_counts(cli.uow())):
             console.print(f"{entity_type}: no records loaded, skipped")
             continue
@@ -59,6 +59,20 @@ def demo(
     elapsed = time.perf_counter() - started
     console.print(f"Done in {elapsed:.1f} s. Store: {cli.settings.database_url}")
     console.print("Next: `mdm serve` for the GraphQL API, `mdm export xrefs` for the xref table.")
+
+
+def _dependency_order(config) -> list[str]:  # noqa: ANN001 - a HubConfig
+    """Entity types that others refer to first, so relationships resolve in one pass."""
+    types = config.entity_types
+    refers = {
+        name: {a.entity for a in t.attributes.values() if a.entity and a.entity != name}
+        for name, t in types.items()
+    }
+    ordered: list[str] = []
+    while len(ordered) < len(types):
+        ready = [n for n in types if n not in ordered and refers[n] <= set(ordered)]
+        ordered.extend(ready or [n for n in types if n not in ordered][:1])
+    return ordered
 
 
 def _remove_sqlite_file(url: str) -> None:

@@ -159,25 +159,31 @@ def to_tax_id(value: str, country: str | None) -> str:
     number cannot be checked and is refused.
     """
     text = re.sub(r"[\s.\-/]", "", value).upper()
+    candidates: list[tuple[str, str]] = []
     prefix = text[:2]
     if prefix.isalpha() and (
         prefix in _VAT_PREFIX_TO_COUNTRY or pycountry.countries.get(alpha_2=prefix)
     ):
-        country, text = _VAT_PREFIX_TO_COUNTRY.get(prefix, prefix), text[2:]
-    if not country:
+        owner = _VAT_PREFIX_TO_COUNTRY.get(prefix, prefix)
+        candidates += [(owner, text), (owner, text[2:])]
+    if country:
+        candidates.append((country.upper(), text))
+    if not candidates:
         raise InvalidValue(f"tax id {value!r} has no country to check it against")
-    module = get_cc_module(country.lower(), "vat") or get_cc_module(country.lower(), "tin")
-    if module is None:
-        return f"{country}{text}"
-    try:
-        number = module.validate(text)
-    except StdnumError as exc:
-        raise InvalidValue(
-            f"tax id {value!r} is not a valid {country} number ({exc.message})"
-        ) from None
-    compact = module.compact(number)
-    compact = compact[2:] if compact[:2] in (country, "EL") and compact[:2].isalpha() else compact
-    return f"{country}{compact}"
+    reason = ""
+    for cc, number in candidates:
+        module = get_cc_module(cc.lower(), "vat") or get_cc_module(cc.lower(), "tin")
+        if module is None:
+            return f"{cc}{number}"
+        try:
+            compact = module.compact(module.validate(number))
+        except StdnumError as exc:
+            reason = reason or exc.message
+            continue
+        compact = re.sub(r"[\s.\-/]", "", compact).upper()
+        return f"{cc}{compact[2:] if compact[:2] in (cc, 'EL') else compact}"
+    cc = candidates[0][0]
+    raise InvalidValue(f"tax id {value!r} is not a valid {cc} number ({reason})")
 
 
 def to_lei(value: str) -> str:
