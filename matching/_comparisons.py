@@ -77,8 +77,11 @@ def org_name(spec: ComparisonSpec, cols: Collection[str]) -> list[Level]:
         _level("l.name_sorted = r.name_sorted", "same words", 0.03, 1e-5),
         _level(_similar_names(0.9), "edit similarity >= 0.9", 0.1, 2e-4),
         _level(_similar_names(0.8), "edit similarity >= 0.8", 0.07, 2e-3),
+        # A rare distinctive word says more than a common one ("Bravergal" vs "Northern"):
+        # these two levels are adjusted by the frequency of the first distinctive word.
         _level(_token_containment("name_core"), "one name contains the other", 0.04, 2e-3),
-        _level("l.name_first = r.name_first", "same first word", 0.03, 5e-3),
+        _level("l.name_first = r.name_first", "same first word", 0.03, 5e-3,
+               tf=_tf(spec, "name_first")),
         _else(0.03, 0.99),
     ]
 
@@ -247,6 +250,10 @@ WEIGHT_CAPS: dict[tuple[str, str], float] = {
     ("legal_form", "same legal form"): 1.0,
     ("legal_form", "related legal form"): 0.0,
     ("country", "same country"): 1.5,
+    # A registered organisation lives in one country: records in different countries are
+    # different legal entities unless strong identifiers say otherwise (a cap is an upper
+    # bound on the weight, so this one keeps the penalty at least this strong).
+    ("country", "different"): -6.0,
 }
 
 COMPARISON_BUILDERS: dict[str, Builder] = {

@@ -66,7 +66,10 @@ def validate_tax_id(value: str | None, country: str | None) -> TaxId:
     if prefix and (prefix.lower() in _eu_vat.MEMBER_STATES or prefix in _NON_EU_VAT_PREFIXES):
         candidates.append((prefix, raw))
     if country:
-        candidates.append((country.upper(), raw))
+        cc = country.upper()
+        candidates.append((cc, raw))
+        if raw[:2] == cc and len(raw) > 4:  # the hub prefixes every tax id with its country
+            candidates.append((cc, raw[2:]))
     for cc, number in candidates:
         for module in _modules(cc):
             compact = _valid_in(module, number)

@@ -179,22 +179,38 @@ def _sanitise(trained: dict[str, Any], untrained: dict[str, Any]) -> dict[str, A
 
 
 def apply_weight_caps(splink_settings: dict[str, Any]) -> dict[str, Any]:
-    """Cap weak levels' weights (see `WEIGHT_CAPS`) and renormalise m per comparison:
-    capped levels keep their m, the others share the remaining probability mass."""
+    """Bound weak levels' weights (see `WEIGHT_CAPS`), keeping each level's evidence intact.
+
+    A positive cap (an agreement that must not count for much) raises the level's u, and
+    the other levels' u share what is left; a negative cap (a disagreement that must count
+    at least this much against) lowers the level's m, and the other levels' m share the
+    rest. Lowering m for a positive cap instead would hand its mass to the disagreement
+    level and make disagreeing almost free.
+    """
     for comp in splink_settings["comparisons"]:
         levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
-        capped = []
         for level in levels:
             cap = WEIGHT_CAPS.get((comp["output_column_name"], level["label_for_charts"]))
-            if cap is not None and level["m_probability"] > level["u_probability"] * 2**cap:
-                level["m_probability"] = level["u_probability"] * 2**cap
-                capped.append(level)
-        rest = [lv for lv in levels if lv not in capped]
-        budget = 1.0 - sum(lv["m_probability"] for lv in capped)
-        total = sum(lv["m_probability"] for lv in rest)
-        for level in rest:
-            level["m_probability"] = level["m_probability"] * budget / total
+            if cap is None or level["m_probability"] <= level["u_probability"] * 2**cap:
+                continue
+            key, value = (("u_probability", level["m_probability"] / 2**cap) if cap >= 0
+                          else ("m_probability", level["u_probability"] * 2**cap))
+            _set_and_rebalance(levels, level, key, min(value, 0.999))
+        total = sum(lv["m_probability"] for lv in levels)
+        for level in levels:  # m over a comparison's levels is a distribution
+            level["m_probability"] = level["m_probability"] / total
     return splink_settings
+
+
+def _set_and_rebalance(levels: list[dict[str, Any]], level: dict[str, Any], key: str,
+                       value: float) -> None:
+    """Set one level's probability and scale the others' so they still sum to one."""
+    others = [lv for lv in levels if lv is not level]
+    total = sum(lv[key] for lv in others)
+    level[key] = value
+    if total > 0:
+        for other in others:
+            other[key] = other[key] * (1.0 - value) / total
 
 
 _M_FLOOR_SHARE = 0.25
