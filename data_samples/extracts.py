@@ -155,83 +155,38 @@ def _crm(gen: Generator, out: Path) -> dict[str, str]:
 
 def _bad_crm_rows(gen: Generator, rows: list[list]) -> None:
     """Rows ingestion must quarantine: unknown countries, bad VAT checksums, no Id."""
-    for i, country in enumerate(["Atlantis", "Narnia", "Wakanda", "Middle Earth", "Genovia"]):
-        sid = gen._id("001", 18)
-        gen.record("customer", "crm", sid, f"BAD{i}")
-        rows.append(
-            [
-                sid,
-                f"Phantom Company {i}",
-                "Prospect",
-                "",
-                "",
-                "Nowhere",
-                "",
-                "",
-                country,
-                "",
-                "",
-                OWNERS[0],
-                "",
-                "",
-                "",
-                "",
-                "",
-                _sf_time(gen.stamp()),
-                _sf_time(gen.stamp()),
-            ]
-        )
+    countries = ["Atlantis", "Narnia", "Wakanda", "Middle Earth", "Genovia"]
+    for i, country in enumerate(countries):
+        rows.append(_sparse_account(gen, f"BAD{i}", f"Phantom Company {i}", "Nowhere", country))
     for i, vat in enumerate(_invalid_tax_ids(gen, "GB", 4)):
-        sid = gen._id("001", 18)
-        gen.record("customer", "crm", sid, f"BADVAT{i}")
-        rows.append(
-            [
-                sid,
-                f"Checksum Trading {i} Ltd",
-                "Customer",
-                "",
-                "",
-                "London",
-                "",
-                "",
-                "United Kingdom",
-                "",
-                "",
-                OWNERS[0],
-                "",
-                "",
-                vat,
-                "",
-                "",
-                _sf_time(gen.stamp()),
-                _sf_time(gen.stamp()),
-            ]
+        row = _sparse_account(
+            gen, f"BADVAT{i}", f"Checksum Trading {i} Ltd", "London", "United Kingdom"
         )
+        row[SF_HEADER.index("VAT_Number__c")] = vat
+        rows.append(row)
     for i in range(3):
-        gen.record("customer", "crm", "", f"NOKEY{i}")
         rows.append(
-            [
-                "",
-                f"Keyless Ltd {i}",
-                "Prospect",
-                "",
-                "",
-                "Leeds",
-                "",
-                "",
-                "UK",
-                "",
-                "",
-                OWNERS[0],
-                "",
-                "",
-                "",
-                "",
-                "",
-                _sf_time(gen.stamp()),
-                _sf_time(gen.stamp()),
-            ]
+            _sparse_account(gen, f"NOKEY{i}", f"Keyless Ltd {i}", "Leeds", "UK", with_id=False)
         )
+
+
+def _sparse_account(
+    gen: Generator, entity: str, name: str, city: str, country: str, *, with_id: bool = True
+) -> list:
+    """A Salesforce Account row with only a name, a city and a country (recorded in truth)."""
+    sid = gen._id("001", 18) if with_id else ""
+    gen.record("customer", "crm", sid, entity)
+    values = {
+        "Id": sid,
+        "Name": name,
+        "Type": "Prospect",
+        "BillingCity": city,
+        "BillingCountry": country,
+        "OwnerId": OWNERS[0],
+        "CreatedDate": _sf_time(gen.stamp()),
+        "LastModifiedDate": _sf_time(gen.stamp()),
+    }
+    return [values.get(column, "") for column in SF_HEADER]
 
 
 def _invalid_tax_ids(gen: Generator, country: str, count: int) -> list[str]:

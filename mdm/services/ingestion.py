@@ -131,17 +131,7 @@ def _ingest(
     sample: list[dict[str, Any]] = []
     try:
         with uow:
-            uow.batches.ensure_system(system, utcnow())
-            batch_id = uow.batches.start(
-                system=system,
-                entity_type=entity_type,
-                origin=origin,
-                file_sha256=sha256,
-                actor=uow.actor,
-                correlation_id=uow.correlation_id,
-                started_at=utcnow(),
-                onboarding_id=onboarding_id,
-            )
+            batch_id = _open_batch(uow, system, entity_type, origin, sha256, onboarding_id)
             planner = VersionPlanner(uow, entity_type, system, batch_id)
             for chunk, (mapped, rejected) in _mapped_chunks(mapper, rows, workers):
                 counts.add(planner.store(mapped))
@@ -198,22 +188,35 @@ def _quarantine_row(q: QuarantinedRow, batch_id: int, system: str, entity_type: 
     }
 
 
+def _open_batch(
+    uow: UnitOfWork,
+    system: str,
+    entity_type: str,
+    origin: str,
+    sha256: str | None,
+    onboarding_id: str | None = None,
+) -> int:
+    """Register the system if new and start an ingestion batch; returns its id."""
+    uow.batches.ensure_system(system, utcnow())
+    return uow.batches.start(
+        system=system,
+        entity_type=entity_type,
+        origin=origin,
+        file_sha256=sha256,
+        actor=uow.actor,
+        correlation_id=uow.correlation_id,
+        started_at=utcnow(),
+        onboarding_id=onboarding_id,
+    )
+
+
 def _record_failed_batch(
     uow: UnitOfWork, system: str, entity_type: str, origin: str, sha256: str | None, error: str
 ) -> None:
     """Note the failed load in its own transaction, so the attempt is visible."""
     try:
         with UnitOfWork(uow.engine, uow.actor, uow.correlation_id) as failed:
-            failed.batches.ensure_system(system, utcnow())
-            batch_id = failed.batches.start(
-                system=system,
-                entity_type=entity_type,
-                origin=origin,
-                file_sha256=sha256,
-                actor=failed.actor,
-                correlation_id=failed.correlation_id,
-                started_at=utcnow(),
-            )
+            batch_id = _open_batch(failed, system, entity_type, origin, sha256)
             failed.batches.finish(batch_id, "failed", {}, utcnow(), error=error)
             failed.commit()
     except MdmError:

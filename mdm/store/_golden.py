@@ -156,23 +156,6 @@ class GoldenRepository:
         for start in range(0, len(rows), _CHUNK):
             bulk_insert(self._c, versions, rows[start : start + _CHUNK])
 
-    def version_as_of(self, golden_id: str, at: datetime) -> dict[str, Any] | None:
-        row = (
-            self._c.execute(
-                sa.select(versions)
-                .where(
-                    versions.c.golden_id == golden_id,
-                    versions.c.valid_from <= at,
-                    sa.or_(versions.c.valid_to.is_(None), versions.c.valid_to > at),
-                )
-                .order_by(versions.c.version.desc())
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
-        return dict(row) if row else None
-
     def end_xrefs(self, entity_type: str, keys: Sequence[tuple[str, str]], at: datetime) -> None:
         if not keys:
             return

@@ -78,7 +78,7 @@ def resolve_golden_id(uow: UnitOfWork, golden_id: str) -> tuple[str, list[str]]:
 def golden_as_of(uow: UnitOfWork, golden_id: str, at: datetime) -> dict[str, Any]:
     """The version of a golden record that was valid at `at`."""
     with uow:
-        version = uow.golden.version_as_of(golden_id, at)
+        version = uow.lookups.version_as_of(golden_id, at)
     if version is None:
         raise NotFoundError(f"golden id {golden_id!r} did not exist at {at.isoformat()}")
     return version
