@@ -47,4 +47,7 @@ def load_match_input(
             progress(len(batch))
     types = {n: pa.string() for n in columns}
     types["source_updated_at"] = pa.timestamp("us", tz="UTC")
-    return pa.table({n: pa.array(v, type=types[n]) for n, v in columns.items()})
+    table = pa.table({n: pa.array(v, type=types[n]) for n, v in columns.items()})
+    # Byte order, not the database's collation: the same records train the same model on
+    # SQLite and on PostgreSQL.
+    return table.sort_by([("unique_id", "ascending")])
