@@ -8,7 +8,7 @@ Only this package imports splink, duckdb and networkx.
 """
 
 from matching._clustering import ClusterResult, cluster_records
-from matching._comparisons import COMPARISON_BUILDERS
+from matching._comparisons import COMPARISON_BUILDERS, PARTIAL_DISAGREEMENT, PARTIAL_LEVELS
 from matching._constraints import Constraints, Link, StaleReference, derive_constraints
 from matching._engine import EngineUnavailableError, make_db_api
 from matching._labels import refine_with_labels
@@ -39,6 +39,8 @@ __all__ = [
     "MatchResult",
     "MatchingModel",
     "MatchingSettings",
+    "PARTIAL_DISAGREEMENT",
+    "PARTIAL_LEVELS",
     "NormalisationSettings",
     "ReferenceSpec",
     "StaleReference",

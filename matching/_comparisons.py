@@ -28,6 +28,10 @@ def _level(sql: str, label: str, m: float, u: float, *, tf: str | None = None) -
         level["tf_adjustment_column"] = tf
         level["tf_adjustment_weight"] = 1.0
         level["tf_minimum_u_value"] = 1e-6
+        if sql != f"l.{tf} = r.{tf}":
+            # Not a plain equality: the value's frequency is weighed against this level's
+            # own u rather than against an exact-match level of the column.
+            level["disable_tf_exact_match_detection"] = True
     return level
 
 
@@ -64,6 +68,16 @@ def _token_containment(col: str) -> str:
             f"contains(' ' || r.{col} || ' ', ' ' || l.{col} || ' ')")
 
 
+def _near_prefix(col: str, threshold: float) -> str:
+    """The shorter value (5+ characters) is, up to a typo or two, the start of the longer one:
+    "ortega holdigns" / "ortega holdings insurance", "sornesen" / "sorensen international"."""
+    def side(a: str, b: str) -> str:
+        return (f"(length({a}.{col}) >= 5 and length({a}.{col}) < length({b}.{col}) and "
+                f"1 - damerau_levenshtein({a}.{col}, left({b}.{col}, length({a}.{col})))"
+                f" / length({a}.{col})::DOUBLE >= {threshold})")
+    return f"({side('l', 'r')} or {side('r', 'l')})"
+
+
 def _tf(spec: ComparisonSpec, column: str) -> str | None:
     return column if spec.term_frequency else None
 
@@ -72,6 +86,8 @@ def org_name(spec: ComparisonSpec, cols: Collection[str]) -> list[Level]:
     return [
         _null("name_core"),
         _level("l.name_core = r.name_core", "exact name", 0.55, 1e-4, tf=_tf(spec, "name_core")),
+        *([_level("l.name_compact = r.name_compact", "same letters, other spacing", 0.02, 1e-5)]
+          if "name_compact" in cols else []),
         _level("l.alt_name_core = r.alt_name_core or l.name_core = r.alt_name_core "
                "or l.alt_name_core = r.name_core", "exact trading/legal name", 0.15, 1e-4),
         _level("l.name_sorted = r.name_sorted", "same words", 0.03, 1e-5),
@@ -80,6 +96,8 @@ def org_name(spec: ComparisonSpec, cols: Collection[str]) -> list[Level]:
         # A rare distinctive word says more than a common one ("Bravergal" vs "Northern"):
         # these two levels are adjusted by the frequency of the first distinctive word.
         _level(_token_containment("name_core"), "one name contains the other", 0.04, 2e-3),
+        _level(_near_prefix("name_core", 0.85), "one name nearly contains the other", 0.03,
+               2e-3),
         _level("l.name_first = r.name_first", "same first word", 0.03, 5e-3,
                tf=_tf(spec, "name_first")),
         _else(0.03, 0.99),
@@ -171,6 +189,74 @@ def city(spec: ComparisonSpec, cols: Collection[str]) -> list[Level]:
             _else(0.1, 1.0)]
 
 
+def location(spec: ComparisonSpec, cols: Collection[str]) -> list[Level]:
+    """Street address, postcode and city as ONE comparison, most specific agreement first.
+
+    The three are not independent: two companies in one building share street, postcode
+    and city, so scoring them separately counts one fact three times, which is exactly
+    what makes sister companies at a shared address look like one. Here each pair gets
+    the single most specific level its data allows, and a disagreement where both sides
+    know the street stays evidence against. Levels whose columns are absent are left out.
+    """
+    street = {"street", "house_number", "address_full"} <= set(cols)
+    post, city = "postcode_norm" in cols, "city_norm" in cols
+    parts = [c for c, ok in (("street", street), ("postcode_norm", post), ("city_norm", city))
+             if ok]
+    if not parts:
+        return [_null("street", "postcode_norm", "city_norm")]  # dropped: columns absent
+
+    def known(c: str) -> str:
+        return f"l.{c} is not null and r.{c} is not null"
+
+    def agrees_or_unknown(c: str) -> str:
+        return f"(l.{c} = r.{c} or l.{c} is null or r.{c} is null)"
+
+    def missing(side: str) -> str:
+        return " and ".join(f"{side}.{c} is null" for c in parts)
+
+    place = " and ".join(agrees_or_unknown(c) for c in ("postcode_norm", "city_norm")
+                         if c in parts) or "true"
+    anchored = " or ".join(f"l.{c} = r.{c}" for c in ("postcode_norm", "city_norm")
+                           if c in parts) or "false"
+    streets_differ = f"({known('street')})" if street else "false"
+    district = " or l.postcode_district = r.postcode_district" if (
+        "postcode_district" in cols) else ""
+    levels = [{"sql_condition": f"({missing('l')}) or ({missing('r')})",
+               "label_for_charts": "null", "is_null_level": True}]
+    if street:
+        levels += [
+            _level(f"l.address_full = r.address_full and {place}", "same address", 0.5, 1e-5),
+            _level(f"{known('street')} and jaro_winkler_similarity(l.street, r.street) >= 0.9 "
+                   f"and {agrees_or_unknown('house_number')} and {place} and ({anchored})",
+                   "similar address", 0.12, 5e-5)]
+    if post:
+        levels += [
+            _level(f"l.postcode_norm = r.postcode_norm and not {streets_differ}",
+                   "same postcode, street unknown", 0.12, 1e-3, tf=_tf(spec, "postcode_norm")),
+            *([_level("l.postcode_norm = r.postcode_norm", "same postcode, other street",
+                      0.04, 1e-3)] if street else [])]
+    if city:
+        levels += [
+            _level(f"(l.city_norm = r.city_norm{district}) and not {streets_differ}",
+                   "same city, street unknown", 0.12, 0.02, tf=_tf(spec, "city_norm")),
+            *([_level(f"l.city_norm = r.city_norm{district}", "same city, other street",
+                      0.06, 0.02)] if street else []),
+            _level("jaro_winkler_similarity(l.city_norm, r.city_norm) >= 0.9", "similar city",
+                   0.02, 1e-3)]
+    return [*levels, _else(0.02, 1.0)]
+
+
+def source_system(spec: ComparisonSpec, cols: Collection[str]) -> list[Level]:
+    """Whether the two records come from the same system.
+
+    A system's own duplicates are rarer than the overlap between systems (most PSA
+    clients exist in the CRM; few CRM accounts are entered twice), so the prior odds of a
+    match differ by a large factor between the two kinds of pair. Training learns it.
+    """
+    return [_level("l.system = r.system", "same system", 0.2, 0.4),
+            _else(0.8, 0.6)]
+
+
 def country(spec: ComparisonSpec, cols: Collection[str]) -> list[Level]:
     return [_null("country"),
             _level("l.country = r.country", "same country", 0.97, 0.3),
@@ -247,6 +333,14 @@ def jaro_winkler(spec: ComparisonSpec, cols: Collection[str]) -> list[Level]:
 #: do; such agreement must not add up to a match on its own.
 WEIGHT_CAPS: dict[tuple[str, str], float] = {
     ("org_name", "same first word"): 0.0,
+    # "Acme" in "Acme Logistics": a trading name, or a sister company of one group, which
+    # often shares the address too. Alone it must not outweigh a contradiction.
+    ("org_name", "one name contains the other"): 4.0,
+    ("org_name", "one name nearly contains the other"): 4.0,
+    # Organisations share buildings: group companies, serviced offices, registered agents.
+    # One address is strong evidence for a person, weaker for a company.
+    ("location", "same address"): 10.0,
+    ("location", "similar address"): 9.0,
     ("legal_form", "same legal form"): 1.0,
     ("legal_form", "related legal form"): 0.0,
     ("country", "same country"): 1.5,
@@ -256,10 +350,29 @@ WEIGHT_CAPS: dict[tuple[str, str], float] = {
     ("country", "different"): -6.0,
 }
 
+#: Builders that describe where records come from, not the entity: their disagreement is
+#: no evidence against a match (two systems' records are expected to differ in system).
+PROVENANCE_BUILDERS = frozenset({"source_system"})
+
+#: Levels that agree on part of an attribute while the rest differs: the same postcode
+#: but another street, the first word of the name only. However they weigh, they are a
+#: sign of two different entities (sister companies share buildings and name stems), so
+#: a decision that needs "nothing disagrees" counts them as a disagreement this strong.
+PARTIAL_LEVELS = frozenset({
+    ("org_name", "same first word"),
+    ("location", "same postcode, other street"),
+    ("location", "same city, other street"),
+    ("tax_id", "different tax id, same country"),
+    ("phone", "same switchboard block"),
+    ("domain", "same domain label"),
+})
+PARTIAL_DISAGREEMENT = -2.0
+
 COMPARISON_BUILDERS: dict[str, Builder] = {
     "org_name": org_name, "legal_form": legal_form, "tax_id": tax_id, "lei": lei,
     "registration_number": registration_number, "domain": domain, "phone": phone,
-    "address": address, "postcode": postcode, "city": city, "country": country,
+    "address": address, "postcode": postcode, "city": city, "location": location,
+    "source_system": source_system, "country": country,
     "project_name": project_name, "project_code": project_code, "date": date,
     "person_name": person_name, "exact": exact, "jaro_winkler": jaro_winkler,
 }

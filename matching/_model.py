@@ -49,11 +49,12 @@ class MatchingModel:
     def from_json(cls, text: str) -> MatchingModel:
         """Load a model saved by `to_json`; the version is recomputed and checked."""
         doc = json.loads(text)
-        model = make_model(MatchingSettings.model_validate(doc["settings"]),
-                           doc["splink_settings"])
-        if model.version != doc["version"]:
+        clean = _round({k: v for k, v in doc["splink_settings"].items() if k != "linker_uid"})
+        # The hash is over the settings as saved: settings keys added by a later release
+        # (with their defaults) do not orphan models trained before it.
+        if _version(doc["settings"], clean) != doc["version"]:
             raise ValueError(f"model content does not match its version {doc['version']}")
-        return model
+        return cls(MatchingSettings.model_validate(doc["settings"]), clean, doc["version"])
 
     @property
     def comparison_names(self) -> list[str]:
@@ -73,9 +74,12 @@ def _round(value: Any) -> Any:
 def make_model(settings: MatchingSettings, splink_settings: dict[str, Any]) -> MatchingModel:
     """Wrap a Splink settings dict; parameters are rounded so the hash is stable."""
     clean = _round({k: v for k, v in splink_settings.items() if k != "linker_uid"})
-    payload = json.dumps({"s": settings.model_dump(mode="json"), "m": clean}, sort_keys=True)
-    version = "m-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
-    return MatchingModel(settings, clean, version)
+    return MatchingModel(settings, clean, _version(settings.model_dump(mode="json"), clean))
+
+
+def _version(settings: dict[str, Any], splink_settings: dict[str, Any]) -> str:
+    payload = json.dumps({"s": settings, "m": splink_settings}, sort_keys=True)
+    return "m-" + hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def splink_settings_for(settings: MatchingSettings, columns: list[str]) -> dict[str, Any]:
@@ -125,7 +129,9 @@ def train_model(table: pa.Table, settings: MatchingSettings) -> MatchingModel:
         for rule in usable_rules(settings.training.em_blocking_rules, data.column_names):
             _em(linker, rule, settings)
         trained = linker.misc.save_model_to_json()
-    return make_model(settings, _sanitise(trained, untrained))
+    n = data.num_rows
+    sampled = min(settings.training.u_max_pairs, n * (n - 1) / 2)
+    return make_model(settings, _sanitise(trained, untrained, sampled))
 
 
 def _estimate_prior(linker: Linker, settings: MatchingSettings, data: pa.Table) -> None:
@@ -156,8 +162,13 @@ def _em(linker: Linker, rule: BlockingRule, settings: MatchingSettings) -> None:
         logger.info("EM on %s skipped: %s", rule, exc)
 
 
-def _sanitise(trained: dict[str, Any], untrained: dict[str, Any]) -> dict[str, Any]:
+def _sanitise(trained: dict[str, Any], untrained: dict[str, Any],
+              sampled_pairs: float) -> dict[str, Any]:
     """Regularise what training produced.
+
+    u is a share of `sampled_pairs` random pairs; it is blended with its prior as if the
+    prior had been seen in `_U_PRIOR_PAIRS` pairs, so a handful of records (ten pairs, in
+    which one shared name is a u of 0.1) cannot talk the model out of what it knows.
 
     Parameters training could not estimate keep their priors. EM on a small or skewed
     block happily drives an m-probability to zero ("no match ever differs in country"),
@@ -174,6 +185,9 @@ def _sanitise(trained: dict[str, Any], untrained: dict[str, Any]) -> dict[str, A
                     level[key] = prior_level[key]
             level["m_probability"] = max(float(level["m_probability"]),
                                          _M_FLOOR_SHARE * prior_level["m_probability"])
+            level["u_probability"] = ((sampled_pairs * float(level["u_probability"])
+                                       + _U_PRIOR_PAIRS * prior_level["u_probability"])
+                                      / (sampled_pairs + _U_PRIOR_PAIRS))
             level["u_probability"] = min(max(float(level["u_probability"]), _FLOOR), 1.0)
     return apply_weight_caps(trained)
 
@@ -214,3 +228,4 @@ def _set_and_rebalance(levels: list[dict[str, Any]], level: dict[str, Any], key:
 
 
 _M_FLOOR_SHARE = 0.25
+_U_PRIOR_PAIRS = 10_000.0

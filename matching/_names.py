@@ -63,9 +63,11 @@ class ParsedName(NamedTuple):
     first: str | None  # first distinctive token (blocking key)
     sorted_tokens: str | None  # core tokens sorted (word-order-insensitive key)
     phonetic: str | None  # Soundex of the first two distinctive tokens
+    compact: str | None  # core without spaces ("price waterhouse" = "pricewaterhouse")
+    anagram: str | None  # letters of `compact` sorted: blind to transpositions and spacing
 
 
-_EMPTY = ParsedName(None, None, None, None, None, None)
+_EMPTY = ParsedName(None, None, None, None, None, None, None, None)
 
 
 class NameNormaliser:
@@ -102,6 +104,7 @@ class NameNormaliser:
         distinctive = [t for t in core if t not in GENERIC_WORDS] or core
         norm = " ".join(toks + ([form] if form else []))
         phon = soundex(distinctive[0]) + (soundex(distinctive[1]) if len(distinctive) > 1 else "")
+        compact = "".join(core)
         return ParsedName(
             norm=norm,
             core=" ".join(core),
@@ -109,6 +112,8 @@ class NameNormaliser:
             first=distinctive[0],
             sorted_tokens=" ".join(sorted(core)),
             phonetic=phon,
+            compact=compact,
+            anagram="".join(sorted(compact)),
         )
 
     def _split_legal_form(self, toks: list[str]) -> tuple[list[str], str | None]:

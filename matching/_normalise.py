@@ -88,7 +88,7 @@ def _organisation_names(table: pa.Table, names: NameNormaliser) -> dict[str, pa.
     for source in ("name", "legal_name"):
         col = _strings(table, source)
         if col is not None:
-            parsed[source] = _map_distinct(col, lambda v: tuple(names.parse(v)), [s] * 6)
+            parsed[source] = _map_distinct(col, lambda v: tuple(names.parse(v)), [s] * 8)
     if not parsed:
         return {}
     primary = parsed.get("name") or parsed["legal_name"]
@@ -105,6 +105,8 @@ def _organisation_names(table: pa.Table, names: NameNormaliser) -> dict[str, pa.
         "name_first": both(3),
         "name_sorted": both(4),
         "name_phonetic": both(5),
+        "name_compact": both(6),
+        "name_anagram": both(7),
     }
 
 

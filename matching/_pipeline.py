@@ -1,7 +1,9 @@
 """`match_records`: the whole run for one entity type in one call.
 
-normalise -> train (unless a model is given) -> predict -> derive constraints -> cluster.
-The hub calls this per entity type; the pieces stay public for incremental use.
+normalise -> train (unless a model is given) -> predict -> derive constraints -> cluster,
+then check the clusters: every pair of records a chain put together is scored, and pairs
+the model calls clearly different become vetoes for a second clustering. The hub calls
+this per entity type; the pieces stay public for incremental use.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from matching._clustering import ClusterResult, cluster_records
+from matching._clustering import CONTRADICTION, ClusterResult, cluster_records
 from matching._constraints import Constraints, derive_constraints
 from matching._model import MatchingModel, train_model
 from matching._normalise import normalise_records
-from matching._predict import predict_pairs
-from matching._settings import MatchingSettings
+from matching._predict import predict_pairs, score_within_clusters
+from matching._settings import MatchingSettings, Thresholds
+
+_CHECK_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class MatchResult:
     pairs: pa.Table
     constraints: Constraints
     clusters: ClusterResult
+    vetoes: tuple[tuple[str, str], ...] = ()
 
 
 def match_records(
@@ -44,8 +49,46 @@ def match_records(
     pairs = predict_pairs(model, table)
     constraints = derive_constraints(table, settings, steward_must_links=steward_must_links,
                                      steward_cannot_links=steward_cannot_links)
-    clusters = cluster_records(
-        table["unique_id"].to_pylist(), pairs, constraints.must_links,
-        constraints.cannot_links, settings.thresholds.auto_link,
-        review_threshold=settings.thresholds.review, exclusive_keys=constraints.exclusive_keys)
-    return MatchResult(model, pairs, constraints, clusters)
+    return checked_clustering(model, table, pairs, constraints)
+
+
+def checked_clustering(model: MatchingModel, table: pa.Table, pairs: pa.Table,
+                       constraints: Constraints) -> MatchResult:
+    """Cluster, then score the pairs inside each cluster of three or more and re-cluster
+    with the clearly different ones as vetoes, until no new veto appears."""
+    thresholds = model.settings.thresholds
+    ids = table["unique_id"].to_pylist()
+    systems = dict(zip(ids, table["system"].to_pylist(), strict=True))
+    vetoes: set[tuple[str, str]] = set()
+
+    def cluster() -> ClusterResult:
+        return cluster_records(
+            ids, pairs, constraints.must_links, constraints.cannot_links,
+            thresholds.auto_link, review_threshold=thresholds.review,
+            exclusive_keys=constraints.exclusive_keys, vetoes=sorted(vetoes),
+            attach_threshold=thresholds.attach, systems=systems)
+
+    clusters = cluster()
+    for _ in range(_CHECK_ROUNDS):
+        scored = score_within_clusters(model, table, clusters.assignments)
+        fresh = _vetoes(scored, thresholds, {a for a, _, _ in clusters.attached}) - vetoes
+        if not fresh:
+            break
+        vetoes |= fresh
+        clusters = cluster()
+    return MatchResult(model, pairs, constraints, clusters, tuple(sorted(vetoes)))
+
+
+def _vetoes(scored: pa.Table, thresholds: Thresholds, attached: set[str]) -> set[tuple[str, str]]:
+    """Pairs inside clusters that no chain may join: those the model calls clearly
+    different, and, for records that were attached (on the premise that nothing
+    disagrees), any pair below review in which something does disagree."""
+    out = set()
+    for left, right, p, against in zip(
+            scored["unique_id_l"].to_pylist(), scored["unique_id_r"].to_pylist(),
+            scored["match_probability"].to_pylist(), scored["strongest_against"].to_pylist(),
+            strict=True):
+        if p < thresholds.veto or (p < thresholds.review and against < CONTRADICTION
+                                   and (left in attached or right in attached)):
+            out.add((left, right))
+    return out

@@ -9,12 +9,15 @@ term-frequency adjustment), so a steward can see why two records were linked.
 from __future__ import annotations
 
 import copy
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
 from splink.internals.linker import Linker
 from splink.internals.splink_dataframe import SplinkDataFrame
 
+from matching._comparisons import PARTIAL_DISAGREEMENT, PARTIAL_LEVELS, PROVENANCE_BUILDERS
 from matching._engine import make_db_api
 from matching._model import MatchingModel, model_columns
 from matching._normalise import ensure_normalised
@@ -22,7 +25,7 @@ from matching._splink import quiet_splink
 
 PAIR_SCHEMA = pa.schema([("unique_id_l", pa.string()), ("unique_id_r", pa.string()),
                          ("match_probability", pa.float64()), ("match_weight", pa.float64()),
-                         ("explanation", pa.string())])
+                         ("strongest_against", pa.float64()), ("explanation", pa.string())])
 
 
 def _linker(model: MatchingModel, tables: list[pa.Table], connection: Any) -> tuple[Linker, list[SplinkDataFrame]]:
@@ -42,19 +45,42 @@ def _level_labels(linker: Linker) -> dict[str, dict[int, str]]:
             for c in linker._settings_obj.comparisons}
 
 
+def _weight_sql(name: str, columns: list[str]) -> str:
+    tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in columns else ""
+    return f"(mw_{name}{tf})"
+
+
 def _explanation_sql(linker: Linker, columns: list[str]) -> str:
     parts = []
     for name, labels in _level_labels(linker).items():
         whens = " ".join(f"WHEN {v} THEN '{lab.replace(chr(39), chr(39) * 2)}'"
                          for v, lab in labels.items())
-        tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in columns else ""
-        weight = f"(mw_{name}{tf})"
+        weight = _weight_sql(name, columns)
         parts.append(f"'{name}', json_object('level', CASE gamma_{name} {whens} END, "
                      f"'weight', round({weight}, 3), 'bayes_factor', round(pow(2, {weight}), 4))")
     return "json_object(" + ", ".join(parts) + ")::VARCHAR"
 
 
-def _finish(linker: Linker, predictions: list[SplinkDataFrame]) -> pa.Table:
+def _against_sql(model: MatchingModel, linker: Linker, columns: list[str]) -> str:
+    """The strongest disagreement in a pair, as a weight (0 when nothing disagrees): the
+    most negative comparison weight, where a partial agreement such as "other street,
+    same postcode" counts as `PARTIAL_DISAGREEMENT` whatever its weight. A pair that is
+    weak only for want of data has 0."""
+    labels = _level_labels(linker)
+    terms = []
+    for spec in model.settings.comparisons:
+        name = spec.output_name
+        if spec.builder in PROVENANCE_BUILDERS or name not in labels:
+            continue
+        partial = [v for v, lab in labels[name].items() if (spec.builder, lab) in PARTIAL_LEVELS]
+        weight = _weight_sql(name, columns)
+        terms.append(f"CASE WHEN gamma_{name} IN ({', '.join(map(str, partial))}) "
+                     f"THEN least({weight}, {PARTIAL_DISAGREEMENT}) ELSE {weight} END"
+                     if partial else weight)
+    return "least(0.0, " + ", ".join(terms) + ")::DOUBLE"
+
+
+def _finish(model: MatchingModel, linker: Linker, predictions: list[SplinkDataFrame]) -> pa.Table:
     """Select the public pair columns, lower id on the left, sorted for determinism."""
     if not predictions:
         return PAIR_SCHEMA.empty_table()
@@ -65,6 +91,7 @@ def _finish(linker: Linker, predictions: list[SplinkDataFrame]) -> pa.Table:
                greatest(unique_id_l, unique_id_r) AS unique_id_r,
                match_probability::DOUBLE AS match_probability,
                match_weight::DOUBLE AS match_weight,
+               {_against_sql(model, linker, columns)} AS strongest_against,
                {_explanation_sql(linker, columns)} AS explanation
         FROM ({union})
         ORDER BY unique_id_l, unique_id_r
@@ -79,16 +106,47 @@ def predict_pairs(
 ) -> pa.Table:
     """Score all candidate pairs among `records` (all systems at once).
 
-    Returns unique_id_l < unique_id_r, match_probability, match_weight, explanation
-    (JSON), for pairs with probability >= `threshold` (default: the review threshold).
+    Returns unique_id_l < unique_id_r, match_probability, match_weight, strongest_against,
+    explanation (JSON), for pairs with probability >= `threshold` (default: the lowest
+    threshold the settings decide on, see `Thresholds.scoring_floor`).
     """
     table = ensure_normalised(records, model.settings)
-    cut = model.settings.thresholds.review if threshold is None else threshold
+    cut = model.settings.thresholds.scoring_floor if threshold is None else threshold
     with quiet_splink():
         linker, _ = _linker(model, [table], connection)
         predicted = linker.inference.predict(threshold_match_probability=cut,
                                              warning_mode="never")
-        return _finish(linker, [predicted])
+        return _finish(model, linker, [predicted])
+
+
+def score_within_clusters(
+    model: MatchingModel, records: pa.Table, assignments: Mapping[str, str], *,
+    min_size: int = 3, connection: Any = None,
+) -> pa.Table:
+    """Score every pair of records that share a cluster of at least `min_size` members.
+
+    Clustering links records through chains; this asks the model about the pairs the
+    chains implied but blocking never compared (or scored below the review threshold).
+    Term frequencies still come from all `records`. Same output shape as `predict_pairs`,
+    with no probability cut-off.
+    """
+    table = ensure_normalised(records, model.settings)
+    sizes = Counter(assignments.values())
+    keys = [assignments.get(uid) for uid in table["unique_id"].to_pylist()]
+    keys = [k if k is not None and sizes[k] >= min_size else None for k in keys]
+    if not any(keys):
+        return PAIR_SCHEMA.empty_table()
+    table = table.append_column(_GROUP, pa.array(keys, pa.string()))
+    settings = copy.deepcopy(model.splink_settings)
+    settings["blocking_rules_to_generate_predictions"] = [f"l.{_GROUP} = r.{_GROUP}"]
+    within = MatchingModel(model.settings, settings, model.version)
+    with quiet_splink():
+        linker, _ = _linker(within, [table], connection)
+        predicted = linker.inference.predict(warning_mode="never")
+        return _finish(model, linker, [predicted])
+
+
+_GROUP = "cluster_group"
 
 
 def match_new_records(
@@ -102,7 +160,7 @@ def match_new_records(
     """
     old = ensure_normalised(existing, model.settings)
     fresh = ensure_normalised(new, model.settings)
-    cut = model.settings.thresholds.review if threshold is None else threshold
+    cut = model.settings.thresholds.scoring_floor if threshold is None else threshold
     with quiet_splink():
         combined = pa.concat_tables([old, fresh], promote_options="default")
         linker, frames = _linker(model, [combined, old, fresh], connection)
@@ -113,7 +171,7 @@ def match_new_records(
             old_sdf, new_sdf, threshold_match_probability=cut, warning_mode="never")
         within = linker.inference.predict_within(
             new_sdf, threshold_match_probability=cut, warning_mode="never")
-        return _finish(linker, [between, within])
+        return _finish(model, linker, [between, within])
 
 
 def _tf_columns(model: MatchingModel) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: A blocking rule: columns that must be equal (a list) or a Splink SQL condition on l/r.
 BlockingRule = tuple[str, ...] | str
@@ -35,16 +35,37 @@ class ComparisonSpec(_Frozen):
 
 
 class Thresholds(_Frozen):
-    """Match probability cut-offs: auto-link at or above `auto_link`, review from `review`."""
+    """Match probability cut-offs.
+
+    `auto_link`: pairs at or above are linked. `review`: from here up to `auto_link`
+    pairs go to the stewards' queue. `attach`: a record left alone is attached to its
+    only plausible cluster when its best pair there reaches this and nothing disagrees
+    (None: never). `veto`: a pair inside a cluster scored below this is clearly two
+    entities, and no auto-link chain may join it.
+    """
 
     auto_link: float = Field(0.95, gt=0, le=1)
     review: float = Field(0.5, gt=0, le=1)
+    attach: float | None = Field(0.02, gt=0, le=1)
+    veto: float = Field(0.01, ge=0, lt=1)
+
+    @field_validator("attach", mode="before")
+    @classmethod
+    def _off(cls, value: Any) -> Any:
+        return None if value is False else value  # TOML has no null: `attach = false`
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
         if self.review > self.auto_link:
             raise ValueError("thresholds.review must not exceed thresholds.auto_link")
+        if self.veto >= min(self.review, self.attach or 1.0):
+            raise ValueError("thresholds.veto must be below thresholds.review and .attach")
         return self
+
+    @property
+    def scoring_floor(self) -> float:
+        """The lowest probability any decision looks at: prediction keeps pairs from here."""
+        return min(self.review, self.attach or self.review)
 
 
 class TrainingSettings(_Frozen):
@@ -107,9 +128,8 @@ _ORG_COMPARISONS = (
     ComparisonSpec(builder="registration_number"),
     ComparisonSpec(builder="domain", term_frequency=True),
     ComparisonSpec(builder="phone", term_frequency=True),
-    ComparisonSpec(builder="address"),
-    ComparisonSpec(builder="postcode", term_frequency=True),
-    ComparisonSpec(builder="city", term_frequency=True),
+    ComparisonSpec(builder="location", term_frequency=True),
+    ComparisonSpec(builder="source_system"),
     ComparisonSpec(builder="country"),
 )
 _ORG_BLOCKING: tuple[BlockingRule, ...] = (
@@ -117,6 +137,8 @@ _ORG_BLOCKING: tuple[BlockingRule, ...] = (
     ("alt_name_core",),
     "l.name_core = r.alt_name_core",
     ("name_sorted",),
+    ("name_compact",),
+    ("name_anagram", "country"),
     ("name_phonetic", "country"),
     ("name_phonetic", "postcode_district"),
     ("name_first", "postcode_district"),
@@ -179,7 +201,9 @@ def default_matching_settings(entity_type: str) -> MatchingSettings:
             comparisons=_PROJECT_COMPARISONS,
             blocking_rules=_PROJECT_BLOCKING,
             training=_PROJECT_TRAINING,
-            thresholds=Thresholds(auto_link=0.95, review=0.5),
+            # Projects carry codes and references; a name and a date alone are not enough
+            # to attach one (two projects of one client often start on the same day).
+            thresholds=Thresholds(auto_link=0.95, review=0.5, attach=None),
             references=(ReferenceSpec(column="erp_project_ref", system="erp"),),
             reference_min_name_similarity=0.3,
         )

@@ -47,8 +47,9 @@ def print_match_report(report: match_runs.MatchReport) -> None:
     console.print(
         f"{report.entity_type}: run {report.run_id} (model {report.model_version}): "
         f"{report.records} records, pairs auto-linked {pairs.get('auto_link', 0)}, "
-        f"for review {pairs.get('review', 0)}; {report.clusters} clusters "
-        f"({report.multi_member_clusters} with several records); must-links "
+        f"for review {pairs.get('review', 0)}, attached {pairs.get('attached', 0)}; "
+        f"{report.clusters} clusters ({report.multi_member_clusters} with several records, "
+        f"{report.ambiguous} ambiguous records left for review, {report.vetoes} vetoes); must-links "
         f"{report.must_links}, cannot-links {report.cannot_links}, stale references "
         f"{len(report.stale_references)}"
     )

@@ -47,6 +47,9 @@ class MatchReport:
     golden: Any = None
     assignments: dict[str, str] = field(default_factory=dict, repr=False)
     relationships: Any = None
+    attached: int = 0  # lone records attached to their only plausible cluster
+    ambiguous: int = 0  # records left between two clusters, for review
+    vetoes: int = 0  # pairs inside chains the model called two entities
 
 
 def settings_for(config: HubConfig, entity_type: str) -> matching.MatchingSettings:
@@ -119,8 +122,11 @@ def _store_result(
             correlation_id=uow.correlation_id,
             started_at=utcnow(),
         )
+        attached = {tuple(sorted((a, b))) for a, b, _ in clusters.attached}
         uow.matching.add_pairs(
-            _pair_rows(result.pairs, run_id, entity_type, result.model.version, thresholds)
+            _pair_rows(
+                result.pairs, run_id, entity_type, result.model.version, thresholds, attached
+            )
         )
         built = golden.apply_clustering(uow, config, entity_type, assignments, match_run_id=run_id)
         related = golden.rebuild_relationships(uow, config)
@@ -137,6 +143,9 @@ def _store_result(
             "records": table.num_rows,
             "pairs": pair_counts,
             "clusters": len(sizes),
+            "attached": len(clusters.attached),
+            "ambiguous": len(clusters.ambiguous),
+            "vetoes": len(result.vetoes),
             "stale_references": len(stale),
             "relationships": related.current,
             "unresolved_references": related.unresolved,
@@ -160,6 +169,9 @@ def _store_result(
         built,
         clusters.assignments,
         related,
+        len(clusters.attached),
+        len(clusters.ambiguous),
+        len(result.vetoes),
     )
 
 
@@ -169,7 +181,10 @@ def _pair_rows(
     entity_type: str,
     model_version: str,
     thresholds: matching.Thresholds,
+    attached: set[tuple[str, str]],
 ) -> list[dict[str, Any]]:
+    """Rows for the pairs a decision rests on: the auto-link and review bands, and the
+    pairs that attached a lone record (prediction keeps weaker pairs than review for that)."""
     rows = []
     columns = pairs.to_pydict()
     for left, right, probability, weight, explanation in zip(
@@ -180,11 +195,14 @@ def _pair_rows(
         columns["explanation"],
         strict=True,
     ):
-        band = (
-            "auto_link"
-            if probability >= thresholds.auto_link
-            else ("review" if probability >= thresholds.review else "below")
-        )
+        if probability >= thresholds.auto_link:
+            band = "auto_link"
+        elif (left, right) in attached:
+            band = "attached"
+        elif probability >= thresholds.review:
+            band = "review"
+        else:
+            continue
         ls, lid = split_unique_id(left)
         rs, rid = split_unique_id(right)
         rows.append(

@@ -44,12 +44,18 @@ def test_pairs_carry_an_explanation(data) -> None:
     _, _, _, _, result = data
     pairs = result.pairs
     assert pairs.column_names == ["unique_id_l", "unique_id_r", "match_probability",
-                                  "match_weight", "explanation"]
+                                  "match_weight", "strongest_against", "explanation"]
     assert all(a < b for a, b in zip(pairs["unique_id_l"].to_pylist(),
                                       pairs["unique_id_r"].to_pylist(), strict=True))
     explanation = json.loads(pairs["explanation"][0].as_py())
     assert set(explanation) == set(result.model.comparison_names)
     assert {"level", "weight", "bayes_factor"} <= set(explanation["org_name"])
+    for row in pairs.to_pylist():  # the strongest disagreement, provenance left out
+        levels = {k: v for k, v in json.loads(row["explanation"]).items() if k != "source_system"}
+        weights = [min(v["weight"], m.PARTIAL_DISAGREEMENT)
+                   if (k, v["level"]) in m.PARTIAL_LEVELS else v["weight"]
+                   for k, v in levels.items()]
+        assert row["strongest_against"] == pytest.approx(min(0.0, *weights), abs=2e-3)
 
 
 def test_model_json_round_trip_and_deterministic_training(data) -> None:

@@ -155,3 +155,16 @@ def test_project_normalisation() -> None:
     assert row["project_name_norm"] == "acme phase 2"
     assert row["project_manager_norm"] == "jane smith"
     assert str(row["start_date"]) == "2024-03-01"
+
+
+@pytest.mark.parametrize(("a", "b"), [("Belfl aSystems", "Belfla Systems Ltd"),
+                                      ("PriceWaterhouse", "Price Waterhouse LLP")])
+def test_spacing_variants_share_the_compact_name(a: str, b: str) -> None:
+    assert NAMES.parse(a).compact == NAMES.parse(b).compact
+    assert NAMES.parse(a).core != NAMES.parse(b).core
+
+
+def test_transposed_letters_share_the_anagram_key_but_other_names_do_not() -> None:
+    assert NAMES.parse("Yovrer Pte Ltd").anagram == NAMES.parse("Yorver").anagram
+    assert NAMES.parse("Sornesen").anagram == NAMES.parse("Sørensen").anagram
+    assert NAMES.parse("Yorver").anagram != NAMES.parse("Yorker").anagram

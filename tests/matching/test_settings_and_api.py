@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -35,6 +36,10 @@ def test_toml_snippet_in_docs_validates() -> None:
     for entity_type, table in doc["entity_types"].items():
         settings = m.matching_settings(entity_type, table["matching"])
         assert settings.comparisons
+    # "these are the defaults, written out": the snippet must not drift from the code
+    for entity_type in ("customer", "project"):
+        documented = m.matching_settings(entity_type, doc["entity_types"][entity_type]["matching"])
+        assert documented == m.default_matching_settings(entity_type)
 
 
 def test_overrides_merge_over_defaults_and_bad_values_fail() -> None:
@@ -52,7 +57,11 @@ def test_absent_attributes_are_simply_not_used() -> None:
                  [("Acme Ltd", "Leeds"), ("ACME Limited", "Leeds"), ("Birch Media", "York")] * 3)]
     model = m.train_model(m.normalise_records(rows, m.default_matching_settings("customer")),
                           m.default_matching_settings("customer"))
-    assert set(model.comparison_names) == {"org_name", "legal_form", "city"}
+    assert set(model.comparison_names) == {"org_name", "legal_form", "location",
+                                           "source_system"}
+    location = next(c for c in model.splink_settings["comparisons"]
+                    if c["output_column_name"] == "location")
+    assert "street_l" not in json.dumps(location)  # only the city levels: no street in the data
 
 
 def test_spark_engine_without_pyspark_is_a_clear_error() -> None:
@@ -71,3 +80,25 @@ def test_only_matching_imports_the_matching_engines() -> None:
     offenders = [str(p.relative_to(ROOT)) for d in ("mdm", "stewardship")
                  for p in (ROOT / d).rglob("*.py") if pattern.search(p.read_text())]
     assert offenders == []
+
+
+def test_location_scores_one_fact_once() -> None:
+    """Street, postcode and city in one comparison: agreeing on all three is one level."""
+    from matching._comparisons import COMPARISON_BUILDERS
+
+    spec = m.ComparisonSpec(builder="location", term_frequency=True)
+    cols = {"street", "house_number", "address_full", "postcode_norm", "postcode_district",
+            "city_norm"}
+    labels = [lv["label_for_charts"] for lv in COMPARISON_BUILDERS["location"](spec, cols)]
+    assert labels[:3] == ["null", "same address", "similar address"]
+    assert labels.index("same postcode, other street") < labels.index("same city, street unknown")
+    city_only = [lv["label_for_charts"] for lv in COMPARISON_BUILDERS["location"](spec, {"city_norm"})]
+    assert city_only == ["null", "same city, street unknown", "similar city", "different"]
+
+
+def test_thresholds_attach_can_be_switched_off_and_veto_sits_below() -> None:
+    s = m.matching_settings("customer", {"thresholds": {"attach": False}})
+    assert s.thresholds.attach is None and s.thresholds.scoring_floor == 0.5
+    assert m.default_matching_settings("customer").thresholds.scoring_floor == 0.02
+    with pytest.raises(pydantic.ValidationError, match="veto"):
+        m.matching_settings("customer", {"thresholds": {"veto": 0.05}})
