@@ -15,8 +15,8 @@ from matching._labels import refine_with_labels
 from matching._metrics import ClusterMetrics, evaluate_clusters
 from matching._model import MatchingModel, train_model
 from matching._normalise import normalise_records
-from matching._pipeline import MatchResult, match_records
-from matching._predict import match_new_records, predict_pairs
+from matching._pipeline import MatchResult, checked_clustering, match_records
+from matching._predict import match_new_records, predict_pairs, score_within_clusters
 from matching._settings import (
     ComparisonSpec,
     MatchingSettings,
@@ -46,6 +46,7 @@ __all__ = [
     "StaleReference",
     "Thresholds",
     "TrainingSettings",
+    "checked_clustering",
     "cluster_records",
     "default_matching_settings",
     "derive_constraints",
@@ -57,5 +58,6 @@ __all__ = [
     "normalise_records",
     "predict_pairs",
     "refine_with_labels",
+    "score_within_clusters",
     "train_model",
 ]

@@ -223,10 +223,7 @@ def cluster_records(
         excluded |= fresh
     attached = ([] if attach_threshold is None else _attach(
         forest, id_array, table, _across_systems(table, systems), attach_threshold, margin))
-    root_key: dict[int, str] = {}
-    for i, uid in enumerate(names):  # names are sorted: first seen is the smallest
-        root_key.setdefault(forest.find(i), uid)
-    assignments = {uid: root_key[forest.find(i)] for i, uid in enumerate(names)}
+    assignments = dict(zip(names, _cluster_keys(forest, id_array).to_pylist(), strict=True))
     unattached = [k for k in range(len(edges.left))
                   if edges.left[k] in excluded or edges.right[k] in excluded]
     review = _review_pairs(table, assignments, auto_link_threshold,
@@ -239,6 +236,21 @@ def cluster_records(
 
 
 _MAX_ROUNDS = 4
+
+
+def _cluster_keys(forest: _Forest, id_array: pa.Array) -> pa.Array:
+    """Each record's cluster key (the smallest id of its cluster), vectorised: pointer
+    jumping to the roots, then the first member per root (ids are sorted)."""
+    parent = pa.array(forest.parent, pa.int64())
+    while True:
+        grand = parent.take(parent)
+        if grand.equals(parent):
+            break
+        parent = grand
+    first = (pa.table({"root": parent, "i": pa.array(range(len(parent)), pa.int64())})
+             .group_by("root").aggregate([("i", "min")]))
+    smallest = first["i_min"].take(pc.index_in(parent, value_set=first["root"]))
+    return id_array.take(smallest)
 
 
 def _log_odds(p: float) -> float:
@@ -268,12 +280,18 @@ def _apply_edges(forest: _Forest, edges: _Edges, excluded: set[int]) -> tuple[li
     """Union along edges in order (skipping excluded records' edges); return the positions
     of the edges that joined two clusters and of those refused by a constraint."""
     accepted, blocked = [], []
-    find = forest.find
+    parent = forest.parent
     has_constraints = bool(forest.keys or forest.forbidden or forest.vetoed)
     for k, (a, b) in enumerate(zip(edges.left, edges.right, strict=True)):
-        if a in excluded or b in excluded:
+        if excluded and (a in excluded or b in excluded):
             continue
-        ra, rb = find(a), find(b)
+        ra, rb = a, b  # find with path halving, inline: this loop runs once per edge
+        while parent[ra] != ra:
+            parent[ra] = parent[parent[ra]]
+            ra = parent[ra]
+        while parent[rb] != rb:
+            parent[rb] = parent[parent[rb]]
+            rb = parent[rb]
         if ra == rb:
             continue
         if has_constraints and forest.conflict(ra, rb, soft=True):
@@ -332,7 +350,8 @@ def _attach(forest: _Forest, id_array: pa.Array, table: pa.Table, across: list[b
     still stops it. Lone records are taken strongest candidate first; returns
     (record, partner, p).
     """
-    lone = {i for i in range(len(forest.parent)) if forest.size[forest.find(i)] == 1}
+    parent, size = forest.parent, forest.size
+    lone = {i for i in range(len(parent)) if parent[i] == i and size[i] == 1}
     left, right = _index(id_array, table["unique_id_l"]), _index(id_array, table["unique_id_r"])
     options: dict[int, dict[int, _Option]] = {}
     for a, b, p, w, against, cross in zip(left, right, table["match_probability"].to_pylist(),
@@ -349,9 +368,10 @@ def _attach(forest: _Forest, id_array: pa.Array, table: pa.Table, across: list[b
                 option.linkable = cross
     clear: dict[int, _Option] = {}
     for x, by_root in options.items():
-        ranked = sorted(by_root.items(), key=lambda kv: (-kv[1].weight, kv[0]))
-        best = ranked[0][1]
-        runner_up = ranked[1][1].weight if len(ranked) > 1 else -math.inf
+        best_root = min(by_root, key=lambda r: (-by_root[r].weight, r))
+        best = by_root[best_root]
+        runner_up = max((o.weight for r, o in by_root.items() if r != best_root),
+                        default=-math.inf)
         if (best.probability >= threshold and best.linkable and not best.contradicted
                 and best.weight - runner_up >= margin):
             clear[x] = best

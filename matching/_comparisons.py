@@ -55,10 +55,12 @@ def _similar_names(threshold: float) -> str:
     """
     terms = [("name_core", "name_core"), ("alt_name_core", "alt_name_core"),
              ("name_core", "alt_name_core"), ("alt_name_core", "name_core")]
+    # CASE, not AND: DuckDB evaluates a CASE branch only for the rows that reach it, so
+    # the costly edit distance runs on the few pairs the cheap Jaro-Winkler lets through.
     return "(" + " or ".join(
-        f"(jaro_winkler_similarity(l.{x}, r.{y}) >= 0.75 and "
+        f"(CASE WHEN jaro_winkler_similarity(l.{x}, r.{y}) >= 0.75 THEN "
         f"1 - damerau_levenshtein(l.{x}, r.{y}) / "
-        f"greatest(length(l.{x}), length(r.{y}))::DOUBLE >= {threshold})"
+        f"greatest(length(l.{x}), length(r.{y}))::DOUBLE >= {threshold} ELSE false END)"
         for x, y in terms) + ")"
 
 
@@ -71,11 +73,12 @@ def _token_containment(col: str) -> str:
 def _near_prefix(col: str, threshold: float) -> str:
     """The shorter value (5+ characters) is, up to a typo or two, the start of the longer one:
     "ortega holdigns" / "ortega holdings insurance", "sornesen" / "sorensen international"."""
-    def side(a: str, b: str) -> str:
-        return (f"(length({a}.{col}) >= 5 and length({a}.{col}) < length({b}.{col}) and "
+    def side(a: str, b: str) -> str:  # a is the shorter; same first letter as a cheap gate
+        return (f"WHEN length({a}.{col}) >= 5 and length({a}.{col}) < length({b}.{col}) "
+                f"and left({a}.{col}, 1) = left({b}.{col}, 1) THEN "
                 f"1 - damerau_levenshtein({a}.{col}, left({b}.{col}, length({a}.{col})))"
-                f" / length({a}.{col})::DOUBLE >= {threshold})")
-    return f"({side('l', 'r')} or {side('r', 'l')})"
+                f" / length({a}.{col})::DOUBLE >= {threshold}")
+    return f"(CASE {side('l', 'r')} {side('r', 'l')} ELSE false END)"
 
 
 def _tf(spec: ComparisonSpec, column: str) -> str | None:

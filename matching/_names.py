@@ -82,6 +82,12 @@ class NameNormaliser:
         self._abbrev = {**ABBREVIATIONS, **{k.lower(): v.lower() for k, v in
                                             (extra_abbreviations or {}).items()}}
         self._cache: dict[str, ParsedName] = {}
+        # Most names end in no legal form: their last word is not the last word of one.
+        self._form_ends = frozenset(form.rsplit(" ", 1)[-1] for form in self._forms)
+        self._longest_form = max((form.count(" ") + 1 for form in self._forms), default=1)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_cache": {}}  # sent to workers: the tables, not the cache
 
     def parse(self, name: str | None) -> ParsedName:
         """Parse one name (None and blank give an all-None result)."""
@@ -105,22 +111,19 @@ class NameNormaliser:
         norm = " ".join(toks + ([form] if form else []))
         phon = soundex(distinctive[0]) + (soundex(distinctive[1]) if len(distinctive) > 1 else "")
         compact = "".join(core)
-        return ParsedName(
-            norm=norm,
-            core=" ".join(core),
-            legal_form=form,
-            first=distinctive[0],
-            sorted_tokens=" ".join(sorted(core)),
-            phonetic=phon,
-            compact=compact,
-            anagram="".join(sorted(compact)),
-        )
+        # norm, core, legal_form, first, sorted_tokens, phonetic, compact, anagram
+        return ParsedName(norm, " ".join(core), form, distinctive[0], " ".join(sorted(core)),
+                          phon, compact, "".join(sorted(compact)))
 
     def _split_legal_form(self, toks: list[str]) -> tuple[list[str], str | None]:
         """Strip the longest trailing legal form (and a leading one such as "PT")."""
         forms = self._forms
         found: str | None = None
-        for size in range(min(6, len(toks) - 1), 0, -1):
+        if toks[-1] not in self._form_ends:
+            size_range: range = range(0)
+        else:
+            size_range = range(min(self._longest_form, len(toks) - 1), 0, -1)
+        for size in size_range:
             canonical = forms.get(" ".join(toks[-size:]))
             if canonical is not None:
                 found, toks = canonical, toks[:-size]

@@ -9,28 +9,19 @@ produce no derived columns; comparisons and blocking rules that need them are dr
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from matching._addresses import normalise_city, parse_postcode, parse_street
-from matching._identifiers import (
-    domain_from_email,
-    domain_from_website,
-    normalise_phone,
-    normalise_registration_number,
-    validate_lei,
-    validate_tax_id,
-)
-from matching._legal_forms import LEGAL_FORM_FAMILIES
+from matching import _derivations as derive
+from matching._derivations import SEP as _SEP
 from matching._names import NameNormaliser
 from matching._settings import MatchingSettings
-from matching._text import alnum_upper, tokens
+from matching._workers import map_values, worker_pool
 
 REQUIRED_COLUMNS = ("unique_id", "system", "source_id")
-_SEP = "\x1f"
 
 
 def as_arrow(records: pa.Table | Sequence[Mapping[str, Any]]) -> pa.Table:
@@ -68,18 +59,13 @@ def _map_distinct(
 ) -> list[pa.Array]:
     """Apply `fn` to each distinct non-null value; one output array per element of its tuple."""
     encoded = pc.dictionary_encode(col.combine_chunks())
-    values = encoded.dictionary.to_pylist()
-    results = [fn(v) for v in values]
+    results = map_values(fn, encoded.dictionary.to_pylist())
+    fields = list(zip(*results, strict=True)) if results else [()] * len(types)
     out = []
-    for i, typ in enumerate(types):
-        dictionary = pa.array([r[i] for r in results], type=typ)
+    for values, typ in zip(fields, types, strict=True):
+        dictionary = pa.array(values, type=typ)
         out.append(dictionary.take(encoded.indices))
     return out
-
-
-def _split(key: str) -> tuple[str, str | None]:
-    value, _, context = key.partition(_SEP)
-    return value, (context or None)
 
 
 def _organisation_names(table: pa.Table, names: NameNormaliser) -> dict[str, pa.Array]:
@@ -88,7 +74,7 @@ def _organisation_names(table: pa.Table, names: NameNormaliser) -> dict[str, pa.
     for source in ("name", "legal_name"):
         col = _strings(table, source)
         if col is not None:
-            parsed[source] = _map_distinct(col, lambda v: tuple(names.parse(v)), [s] * 8)
+            parsed[source] = _map_distinct(col, partial(derive.org_name, names), [s] * 8)
     if not parsed:
         return {}
     primary = parsed.get("name") or parsed["legal_name"]
@@ -112,8 +98,7 @@ def _organisation_names(table: pa.Table, names: NameNormaliser) -> dict[str, pa.
 
 def _family(form: pa.Array) -> pa.Array:
     """Jurisdictional family of a legal form ("pty ltd" and "ltd": private_limited)."""
-    return _map_distinct(pa.chunked_array([form]),
-                         lambda v: (LEGAL_FORM_FAMILIES.get(v, v),), [pa.string()])[0]
+    return _map_distinct(pa.chunked_array([form]), derive.legal_form_family, [pa.string()])[0]
 
 
 def _alt(primary: pa.Array, legal: pa.Array) -> pa.Array:
@@ -126,17 +111,12 @@ def _project_fields(table: pa.Table) -> dict[str, pa.Array]:
     s = pa.string()
     out: dict[str, pa.Array] = {}
     if (col := _strings(table, "name")) is not None:
-        def parse(v: str) -> tuple[Any, ...]:
-            toks = tokens(v)
-            return (" ".join(toks) or None, " ".join(sorted(toks)) or None,
-                    toks[0] if toks else None)
         out["project_name_norm"], out["project_name_sorted"], out["name_first"] = (
-            _map_distinct(col, parse, [s, s, s]))
+            _map_distinct(col, derive.project_name, [s, s, s]))
     if (col := _strings(table, "code")) is not None:
-        out["code_norm"] = _map_distinct(col, lambda v: (alnum_upper(v) or None,), [s])[0]
+        out["code_norm"] = _map_distinct(col, derive.code, [s])[0]
     if (col := _strings(table, "project_manager")) is not None:
-        out["project_manager_norm"] = _map_distinct(
-            col, lambda v: (" ".join(sorted(tokens(v))) or None,), [s])[0]
+        out["project_manager_norm"] = _map_distinct(col, derive.person_name, [s])[0]
     for name in ("start_date", "end_date"):
         if name in table.column_names:
             out[name] = _dates(table[name])
@@ -148,13 +128,7 @@ def _dates(col: pa.ChunkedArray) -> pa.Array:
         return col.combine_chunks()
     if pa.types.is_timestamp(col.type) or pa.types.is_date64(col.type):
         return pc.cast(col, pa.date32()).combine_chunks()
-
-    def parse(v: str) -> tuple[date | None]:
-        try:
-            return (datetime.fromisoformat(v.strip()[:19]).date(),)
-        except ValueError:
-            return (None,)
-    return _map_distinct(pc.cast(col, pa.string()), parse, [pa.date32()])[0]
+    return _map_distinct(pc.cast(col, pa.string()), derive.iso_date, [pa.date32()])[0]
 
 
 def _addresses(table: pa.Table) -> dict[str, pa.Array]:
@@ -163,15 +137,13 @@ def _addresses(table: pa.Table) -> dict[str, pa.Array]:
     if "address_line1" in table.column_names or "address_line2" in table.column_names:
         key = _joined(table, "address_line1", "address_line2") if "address_line1" in (
             table.column_names) else _strings(table, "address_line2")
-        def street(k: str) -> tuple[Any, ...]:
-            return tuple(parse_street(*_split(k)))
         out["street"], out["house_number"], out["address_unit"], out["address_full"] = (
-            _map_distinct(key, street, [s] * 4))
+            _map_distinct(key, derive.street, [s] * 4))
     if (key := _joined(table, "postcode", "country")) is not None:
         out["postcode_norm"], out["postcode_district"] = _map_distinct(
-            key, lambda k: tuple(parse_postcode(*_split(k))), [s, s])
+            key, derive.postcode, [s, s])
     if (col := _strings(table, "city")) is not None:
-        out["city_norm"] = _map_distinct(col, lambda v: (normalise_city(v),), [s])[0]
+        out["city_norm"] = _map_distinct(col, derive.city, [s])[0]
     if (col := _strings(table, "country")) is not None:
         out["country"] = pc.utf8_upper(pc.utf8_trim_whitespace(col)).combine_chunks()
     return out
@@ -182,15 +154,14 @@ def _identifiers(table: pa.Table) -> dict[str, pa.Array]:
     out: dict[str, pa.Array] = {}
     if (key := _joined(table, "tax_id", "country")) is not None:
         out["tax_id_valid"], out["tax_id_country"] = _map_distinct(
-            key, lambda k: tuple(validate_tax_id(*_split(k))), [s, s])
+            key, derive.tax_id, [s, s])
     if (col := _strings(table, "lei")) is not None:
-        out["lei_valid"] = _map_distinct(col, lambda v: (validate_lei(v),), [s])[0]
+        out["lei_valid"] = _map_distinct(col, derive.lei, [s])[0]
     if (col := _strings(table, "registration_number")) is not None:
-        out["registration_norm"] = _map_distinct(
-            col, lambda v: (normalise_registration_number(v),), [s])[0]
+        out["registration_norm"] = _map_distinct(col, derive.registration_number, [s])[0]
     if (key := _joined(table, "phone", "country")) is not None:
         out["phone_e164"], out["phone_national"] = _map_distinct(
-            key, lambda k: tuple(normalise_phone(*_split(k))), [s, s])
+            key, derive.phone, [s, s])
     out.update(_domains(table))
     return out
 
@@ -199,9 +170,9 @@ def _domains(table: pa.Table) -> dict[str, pa.Array]:
     s = pa.string()
     found: list[list[pa.Array]] = []
     if (col := _strings(table, "website")) is not None:
-        found.append(_map_distinct(col, lambda v: tuple(domain_from_website(v)), [s, s]))
+        found.append(_map_distinct(col, derive.website, [s, s]))
     if (col := _strings(table, "email")) is not None:
-        found.append(_map_distinct(col, lambda v: tuple(domain_from_email(v)), [s, s]))
+        found.append(_map_distinct(col, derive.email, [s, s]))
     if not found:
         return {}
     domain = pc.coalesce(*(f[0] for f in found))
@@ -225,14 +196,15 @@ def normalise_records(
     table = as_arrow(records)
     table = _with_columns(table, [("unique_id", pc.cast(table["unique_id"], pa.string()))])
     derived: dict[str, pa.Array] = {}
-    if settings.entity_kind == "organisation":
-        names = NameNormaliser(settings.normalisation.extra_legal_forms,
-                               settings.normalisation.extra_abbreviations)
-        derived.update(_organisation_names(table, names))
-        derived.update(_identifiers(table))
-    else:
-        derived.update(_project_fields(table))
-    derived.update(_addresses(table))
+    with worker_pool(table.num_rows):
+        if settings.entity_kind == "organisation":
+            names = NameNormaliser(settings.normalisation.extra_legal_forms,
+                                   settings.normalisation.extra_abbreviations)
+            derived.update(_organisation_names(table, names))
+            derived.update(_identifiers(table))
+        else:
+            derived.update(_project_fields(table))
+        derived.update(_addresses(table))
     table = _with_columns(table, derived.items())
     return table.replace_schema_metadata({**(table.schema.metadata or {}),
                                           _MARK: settings.entity_kind.encode()})

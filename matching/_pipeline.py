@@ -69,14 +69,33 @@ def checked_clustering(model: MatchingModel, table: pa.Table, pairs: pa.Table,
             attach_threshold=thresholds.attach, systems=systems)
 
     clusters = cluster()
+    checked: set[frozenset[str]] = set()  # clusters whose pairs were scored already
     for _ in range(_CHECK_ROUNDS):
-        scored = score_within_clusters(model, table, clusters.assignments)
+        unchecked = _unchecked(clusters.assignments, checked)
+        if not unchecked:
+            break
+        scored = score_within_clusters(model, table, unchecked)
         fresh = _vetoes(scored, thresholds, {a for a, _, _ in clusters.attached}) - vetoes
         if not fresh:
             break
         vetoes |= fresh
         clusters = cluster()
     return MatchResult(model, pairs, constraints, clusters, tuple(sorted(vetoes)))
+
+
+def _unchecked(assignments: Mapping[str, str], checked: set[frozenset[str]]) -> dict[str, str]:
+    """The assignments of the records in clusters of three or more not yet checked, and
+    mark those clusters checked."""
+    members: dict[str, list[str]] = {}
+    for uid, key in assignments.items():
+        members.setdefault(key, []).append(uid)
+    out: dict[str, str] = {}
+    for key, uids in members.items():
+        group = frozenset(uids)
+        if len(uids) >= 3 and group not in checked:
+            checked.add(group)
+            out.update(dict.fromkeys(uids, key))
+    return out
 
 
 def _vetoes(scored: pa.Table, thresholds: Thresholds, attached: set[str]) -> set[tuple[str, str]]:

@@ -72,9 +72,9 @@ class TrainingSettings(_Frozen):
     """Unsupervised training: u by random sampling, lambda by deterministic rules, EM."""
 
     seed: int = 42
-    u_max_pairs: float = Field(5e6, gt=0)
+    u_max_pairs: float = Field(1e6, gt=0)
     em_blocking_rules: tuple[BlockingRule, ...] = ()
-    em_max_pairs: float | None = Field(2e6, gt=0)
+    em_max_pairs: float | None = Field(1e6, gt=0)
     deterministic_rules: tuple[BlockingRule, ...] = ()
     deterministic_recall: float = Field(0.7, gt=0, le=1)
     max_iterations: int = Field(25, gt=0)

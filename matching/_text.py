@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Letters that NFKD does not decompose into base letter + combining mark.
 _NON_DECOMPOSING = str.maketrans(
@@ -44,6 +45,8 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 def fold(text: str) -> str:
     """Lower-case, transliterate and strip accents; punctuation is left in place."""
+    if text.isascii():  # nothing to transliterate (every key of the table is non-ASCII)
+        return text.casefold()
     text = text.translate(_NON_DECOMPOSING)
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
@@ -57,10 +60,21 @@ def tokens(text: str) -> list[str]:
     Dots and apostrophes are deleted rather than split on, so "S.A." becomes "sa" and
     "McDonald's" becomes "mcdonalds"; "A/S" becomes "as"; "&" and "+" become "and".
     """
-    text = fold(text).replace("&", " and ").replace("+", " and ")
+    text = fold(text)
+    if "&" in text or "+" in text:
+        text = text.replace("&", " and ").replace("+", " and ")
+    if "/" in text:
+        text = _SLASH_BETWEEN_LETTERS.sub(r"\1\2", text)
+    if text.isascii():  # the common case: one C-level pass instead of a regex
+        return text.translate(_ASCII_SEPARATORS).split()
     text = _APOSTROPHES_AND_DOTS.sub("", text)
-    text = _SLASH_BETWEEN_LETTERS.sub(r"\1\2", text)
     return _NON_ALNUM.sub(" ", text).split()
+
+
+_ASCII_SEPARATORS = str.maketrans(
+    {chr(c): (None if chr(c) in "'." else " ")
+     for c in range(128) if not (chr(c).isascii() and chr(c).isalnum() and chr(c).islower()
+                                 or chr(c).isdigit())})
 
 
 def alnum_upper(text: str) -> str:
@@ -68,6 +82,7 @@ def alnum_upper(text: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", fold(text).upper())
 
 
+@lru_cache(maxsize=1 << 16)
 def soundex(token: str) -> str:
     """American Soundex of one folded token (digits kept verbatim, e.g. "3m").
 

@@ -47,8 +47,7 @@ def demo(
             console.print(f"{entity_type}: no records loaded, skipped")
             continue
         with console.status(f"Training and matching {entity_type} records..."):
-            match_runs.train(cli.uow(), cli.config, entity_type)
-            report = match_runs.run_match(cli.uow(), cli.config, entity_type)
+            report = match_runs.run_match(cli.uow(), cli.config, entity_type, retrain=True)
         print_match_report(report)
     truth = manifest.parent / plan.get("truth", "truth.csv")
     if truth.is_file():

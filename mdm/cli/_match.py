@@ -31,6 +31,7 @@ def train(ctx: typer.Context, entity: EntityOption = None) -> None:
             f"{entity_type}: model {report.model_version} trained on {report.records} "
             f"records ({', '.join(report.comparisons)})"
         )
+        console.print(f"  [dim]time: {_timings(report.timings)}[/dim]")
 
 
 def match(ctx: typer.Context, entity: EntityOption = None) -> None:
@@ -55,6 +56,8 @@ def print_match_report(report: match_runs.MatchReport) -> None:
     )
     if report.golden is not None:
         console.print(f"  golden records: {report.golden}")
+    if report.timings:
+        console.print(f"  [dim]time: {_timings(report.timings)}[/dim]")
     related = report.relationships
     if related is not None:
         console.print(
@@ -119,3 +122,7 @@ def evaluate(
             console.print(f"  {entity_type} wrongly merged in {cluster}: {dict(entities)}")
         for entity_id, clusters in list(m.wrongly_split.items())[:show]:
             console.print(f"  {entity_type} wrongly split {entity_id}: {dict(clusters)}")
+
+
+def _timings(seconds: dict[str, float]) -> str:
+    return ", ".join(f"{name} {value:.1f} s" for name, value in seconds.items())

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 import matching
@@ -18,6 +19,7 @@ from mdm.config import HubConfig
 from mdm.domain import NotFoundError
 from mdm.services import golden
 from mdm.services.match_inputs import load_match_input, split_unique_id, unique_id
+from mdm.services.phases import Phases
 from mdm.store import UnitOfWork, utcnow
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ class TrainReport:
     model_version: str
     records: int
     comparisons: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -50,6 +53,7 @@ class MatchReport:
     attached: int = 0  # lone records attached to their only plausible cluster
     ambiguous: int = 0  # records left between two clusters, for review
     vetoes: int = 0  # pairs inside chains the model called two entities
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
 
 def settings_for(config: HubConfig, entity_type: str) -> matching.MatchingSettings:
@@ -60,14 +64,33 @@ def settings_for(config: HubConfig, entity_type: str) -> matching.MatchingSettin
     return matching.matching_settings(entity_type, config.entity_types[entity_type].matching)
 
 
-def train(uow: UnitOfWork, config: HubConfig, entity_type: str) -> TrainReport:
+def train(
+    uow: UnitOfWork, config: HubConfig, entity_type: str, *, phases: Phases | None = None
+) -> TrainReport:
     """Train the entity type's model without labels and store it as the active version."""
     settings = settings_for(config, entity_type)
-    with uow:
+    phases = phases or Phases()
+    with phases("load"), uow:
         table = load_match_input(uow, config, entity_type)
+    with phases("normalise"):
+        table = matching.normalise_records(table, settings)
+    model = _train_and_save(uow, entity_type, table, settings, phases)
+    return TrainReport(
+        entity_type, model.version, table.num_rows, model.comparison_names, phases.seconds
+    )
+
+
+def _train_and_save(
+    uow: UnitOfWork,
+    entity_type: str,
+    table: pa.Table,
+    settings: matching.MatchingSettings,
+    phases: Phases,
+) -> matching.MatchingModel:
     if table.num_rows < 2:
         raise NotFoundError(f"no {entity_type} records to train on: load some first")
-    model = matching.train_model(matching.normalise_records(table, settings), settings)
+    with phases("train"):
+        model = matching.train_model(table, settings)
     with uow:
         uow.matching.save_model(
             model.version,
@@ -81,26 +104,44 @@ def train(uow: UnitOfWork, config: HubConfig, entity_type: str) -> TrainReport:
         )
         uow.commit()
     log.info("trained %s model %s on %d records", entity_type, model.version, table.num_rows)
-    return TrainReport(entity_type, model.version, table.num_rows, model.comparison_names)
+    return model
 
 
-def run_match(uow: UnitOfWork, config: HubConfig, entity_type: str) -> MatchReport:
-    """Match every current record of a type, cluster under constraints, rebuild golden records."""
+def run_match(
+    uow: UnitOfWork,
+    config: HubConfig,
+    entity_type: str,
+    *,
+    retrain: bool = False,
+    phases: Phases | None = None,
+) -> MatchReport:
+    """Match every current record of a type, cluster under constraints, rebuild golden records.
+
+    Uses the active model; trains one first (on the same records, read once) when there is
+    none or `retrain` is set.
+    """
     settings = settings_for(config, entity_type)
-    with uow:
+    phases = phases or Phases()
+    with phases("load"), uow:
         table = load_match_input(uow, config, entity_type)
         stored = uow.matching.active_model(entity_type)
         must, cannot = _steward_constraints(uow.matching.active_constraints(entity_type))
-    model = _model_from(stored) if stored else None
+    with phases("normalise"):
+        table = matching.normalise_records(table, settings)
+    model = None if retrain else _model_from(stored)
     if model is None:
-        log.info("no trained %s model yet: training one first", entity_type)
-        train(uow, config, entity_type)
-        with uow:
-            model = _model_from(uow.matching.active_model(entity_type))
-    result = matching.match_records(
-        table, settings, model=model, steward_must_links=must, steward_cannot_links=cannot
-    )
-    return _store_result(uow, config, entity_type, table, result)
+        log.info("training a %s model on the records of this run", entity_type)
+        model = _train_and_save(uow, entity_type, table, settings, phases)
+    with phases("predict"):
+        pairs = matching.predict_pairs(model, table)
+    with phases("cluster"):
+        constraints = matching.derive_constraints(
+            table, settings, steward_must_links=must, steward_cannot_links=cannot
+        )
+        result = matching.checked_clustering(model, table, pairs, constraints)
+    report = _store_result(uow, config, entity_type, table, result, phases)
+    report.timings = phases.seconds
+    return report
 
 
 def _store_result(
@@ -109,6 +150,7 @@ def _store_result(
     entity_type: str,
     table: pa.Table,
     result: matching.MatchResult,
+    phases: Phases,
 ) -> MatchReport:
     clusters = result.clusters
     assignments = {split_unique_id(uid): key for uid, key in clusters.assignments.items()}
@@ -123,13 +165,18 @@ def _store_result(
             started_at=utcnow(),
         )
         attached = {tuple(sorted((a, b))) for a, b, _ in clusters.attached}
-        uow.matching.add_pairs(
-            _pair_rows(
-                result.pairs, run_id, entity_type, result.model.version, thresholds, attached
+        with phases("store pairs"):
+            uow.matching.add_pairs(
+                _pair_rows(
+                    result.pairs, run_id, entity_type, result.model.version, thresholds, attached
+                )
             )
-        )
-        built = golden.apply_clustering(uow, config, entity_type, assignments, match_run_id=run_id)
-        related = golden.rebuild_relationships(uow, config)
+        with phases("golden records"):
+            built = golden.apply_clustering(
+                uow, config, entity_type, assignments, match_run_id=run_id
+            )
+        with phases("relationships"):
+            related = golden.rebuild_relationships(uow, config)
         uow.source_records.mark_matched(entity_type)
         sizes: dict[str, int] = {}
         for key in clusters.assignments.values():
@@ -153,7 +200,8 @@ def _store_result(
         }
         uow.matching.finish_run(run_id, "completed", stats, utcnow())
         uow.record_audit("match", entity_type, {"run_id": run_id, **stats})
-        uow.commit()
+        with phases("commit"):
+            uow.commit()
     return MatchReport(
         entity_type,
         run_id,
@@ -215,7 +263,7 @@ def _pair_rows(
                 "right_source_id": rid,
                 "match_probability": probability,
                 "match_weight": weight,
-                "explanation": json.loads(explanation) if explanation else None,
+                "explanation": orjson.loads(explanation) if explanation else None,
                 "band": band,
                 "model_version": model_version,
                 "review_status": "open" if band == "review" else None,

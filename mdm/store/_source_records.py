@@ -111,6 +111,21 @@ class SourceRecords:
         result = self._c.execute(query.execution_options(yield_per=batch_size))
         yield from result.partitions(batch_size)
 
+    def iter_current_json(
+        self, entity_type: str, batch_size: int = 100_000
+    ) -> Iterator[list[tuple[str, str, str, datetime | None]]]:
+        """(system, source_id, attributes as JSON text, source_updated_at) of current records,
+        in batches: the attributes are left undecoded, for a columnar JSON reader."""
+        query = (
+            sa.select(
+                t.c.system, t.c.source_id, sa.cast(t.c.attributes, sa.Text), t.c.source_updated_at
+            )
+            .where(t.c.entity_type == entity_type, t.c.is_current)
+            .order_by(t.c.system, t.c.source_id)
+        )
+        result = self._c.execute(query.execution_options(yield_per=batch_size))
+        yield from result.partitions(batch_size)
+
     def mark_matched(self, entity_type: str) -> int:
         """Clear the needs-match flag of every current record of a type."""
         stmt = (
