@@ -15,27 +15,30 @@ Two refinements keep transitive closure from over-merging:
   merge, with weights too close to choose between (less apart than the auto-link
   threshold's own log-odds), is attached to neither; its pairs go to review.
 
-And one that finds what pairwise scores miss. A sparse record (a PSA client with a name
-and a city) rarely scores above the auto-link threshold on its own, yet often has exactly
-one plausible counterpart. A record still alone after clustering is *attached* to a
-cluster when its best pair there reaches `attach_threshold`, nothing in any of its pairs
-with that cluster disagrees (only missing data kept the score down), no other cluster
-comes within the same margin of it, and no constraint or veto forbids the union. Only
-pairs across systems count: the argument is that most records of one system have a
-counterpart in another, while a system's own duplicates are rare.
+And one finds what pairwise scores miss: a record still alone is *attached* to its only
+plausible cluster (see `_attachment`).
 
-The order is fully determined by the data, so shuffled input gives identical clusters.
+Follow-up rounds (after an ambiguous record is set aside, or when the caller adds vetoes
+with `previous=`) re-solve only the components concerned: records joined by auto-link
+edges, must-links or attachments; a lone record outside keeps its earlier decision. The order is
+fully determined by the data, so shuffled input gives identical clusters.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from matching._attachment import CONTRADICTION, attach
+from matching._forest import Forest, exclusive_values, link_sets
+
+__all__ = ["CONTRADICTION", "REVIEW_SCHEMA", "ClusterResult", "cluster_records"]
 
 REVIEW_SCHEMA = pa.schema([("unique_id_l", pa.string()), ("unique_id_r", pa.string()),
                            ("match_probability", pa.float64()), ("match_weight", pa.float64()),
@@ -56,58 +59,6 @@ class ClusterResult:
         """Assignments as a table (unique_id, cluster_id), sorted by unique_id."""
         ids = sorted(self.assignments)
         return pa.table({"unique_id": ids, "cluster_id": [self.assignments[i] for i in ids]})
-
-
-@dataclass
-class _Forest:
-    """Union-find over record indices with per-root constraint bookkeeping."""
-
-    parent: list[int]
-    size: list[int]
-    keys: dict[int, dict[str, str]] = field(default_factory=dict)  # root -> namespace -> value
-    forbidden: dict[int, set[int]] = field(default_factory=dict)  # root -> cannot-link nodes
-    vetoed: dict[int, set[int]] = field(default_factory=dict)  # root -> vetoed nodes (soft)
-
-    def find(self, x: int) -> int:
-        parent = self.parent
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    def conflict(self, a: int, b: int, *, soft: bool = False) -> str | None:
-        """Why roots a and b may not merge (None if they may); `soft` checks vetoes too."""
-        ka, kb = self.keys.get(a), self.keys.get(b)
-        if ka and kb:
-            small, large = (ka, kb) if len(ka) <= len(kb) else (kb, ka)
-            for ns, value in small.items():
-                if large.get(ns, value) != value:
-                    return f"different {ns}"
-        if self._linked(self.forbidden, a, b):
-            return "cannot-link"
-        if soft and self._linked(self.vetoed, a, b):
-            return "veto"
-        return None
-
-    def _linked(self, links: dict[int, set[int]], a: int, b: int) -> bool:
-        la, lb = links.get(a), links.get(b)
-        if not (la and lb):  # links are stored on both ends: check the smaller side
-            return False
-        nodes, other = (la, b) if len(la) <= len(lb) else (lb, a)
-        return any(self.find(n) == other for n in nodes)
-
-    def union(self, a: int, b: int) -> None:
-        if self.size[a] < self.size[b]:
-            a, b = b, a
-        self.parent[b] = a
-        self.size[a] += self.size[b]
-        if b in self.keys:
-            self.keys.setdefault(a, {}).update(self.keys.pop(b))
-        for links in (self.forbidden, self.vetoed):
-            if b in links:
-                links.setdefault(a, set()).update(links.pop(b))
 
 
 _PAIR_COLUMNS = [*REVIEW_SCHEMA.names[:4], "strongest_against"]
@@ -135,30 +86,6 @@ def _index(ids: pa.Array, values: pa.ChunkedArray | pa.Array) -> list[int]:
     return found.to_pylist()
 
 
-def _link_sets(position: dict[str, int], links: Iterable[Sequence[str]]) -> dict[int, set[int]]:
-    out: dict[int, set[int]] = {}
-    for link in links:
-        a, b = position.get(link[0]), position.get(link[1])
-        if a is None or b is None or a == b:
-            continue
-        out.setdefault(a, set()).add(b)
-        out.setdefault(b, set()).add(a)
-    return out
-
-
-def _exclusive(position: dict[str, int],
-               exclusive_keys: Mapping[str, Iterable[str]] | None) -> dict[int, dict[str, str]]:
-    out: dict[int, dict[str, str]] = {}
-    for uid, keys in (exclusive_keys or {}).items():
-        i = position.get(uid)
-        if i is None:
-            continue
-        for key in keys:
-            ns, _, value = key.partition("=")
-            out.setdefault(i, {})[ns] = value
-    return out
-
-
 @dataclass(frozen=True)
 class _Edges:
     """Auto-link candidate edges as index lists, strongest first."""
@@ -177,6 +104,70 @@ def _edges(id_array: pa.Array, table: pa.Table, threshold: float) -> _Edges:
                   _index(id_array, strong["unique_id_r"]), strong["match_weight"].to_pylist())
 
 
+
+
+@dataclass
+class _Problem:
+    """One clustering problem: records, scored pairs, links and thresholds, by index."""
+
+    names: list[str]  # sorted ids; index = position
+    table: pa.Table  # scored pairs
+    must: list[tuple[str, str]]
+    cannot: list[tuple[str, str]]
+    vetoes: list[tuple[str, str]]
+    keys: Mapping[str, Collection[str]]
+    systems: Mapping[str, str] | None
+    auto: float
+    review: float
+    attach: float | None
+
+    @cached_property
+    def id_array(self) -> pa.Array:
+        return pa.array(self.names, type=pa.string())
+
+    def index_of(self, uids: Sequence[str]) -> list[int | None]:
+        """Positions of ids (None for unknown ones), looked up in bulk."""
+        if not uids:
+            return []
+        return pc.index_in(pa.array(uids, pa.string()), value_set=self.id_array).to_pylist()
+
+    @cached_property
+    def edges(self) -> _Edges:
+        return _edges(self.id_array, self.table, self.auto)
+
+    @property
+    def margin(self) -> float:
+        return max(1.0, _log_odds(self.auto))
+
+    def forest(self) -> Forest:
+        n = len(self.names)
+        return Forest(list(range(n)), [1] * n, exclusive_values(self.index_of, self.keys),
+                      link_sets(self.index_of, self.cannot), link_sets(self.index_of, self.vetoes))
+
+    def subset(self, region: set[str]) -> _Problem:
+        """The same problem restricted to `region` (closed under pairs and must-links)."""
+        inside = pa.array(sorted(region), pa.string())
+        table = self.table.filter(pc.and_(pc.is_in(self.table["unique_id_l"], value_set=inside),
+                                          pc.is_in(self.table["unique_id_r"], value_set=inside)))
+
+        def within(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
+            return [(a, b) for a, b in links if a in region and b in region]
+
+        return _Problem(inside.to_pylist(), table, within(self.must), within(self.cannot),
+                        within(self.vetoes), {k: v for k, v in self.keys.items() if k in region},
+                        self.systems, self.auto, self.review, self.attach)
+
+
+def _sorted_unique(ids: Iterable[str]) -> list[str]:
+    """Distinct ids in code-point order (UTF-8 byte order is the same), sorted by Arrow."""
+    unique = pc.unique(pa.array(list(ids), pa.string()))
+    return unique.take(pc.sort_indices(unique)).to_pylist()
+
+
+def _pairs_of(links: Iterable[Sequence[str]]) -> list[tuple[str, str]]:
+    return [(str(link[0]), str(link[1])) for link in links]
+
+
 def cluster_records(
     ids: Iterable[str],
     pairs: pa.Table | Iterable[Mapping[str, Any]] | None,
@@ -189,56 +180,139 @@ def cluster_records(
     vetoes: Iterable[Sequence[str]] = (),
     attach_threshold: float | None = None,
     systems: Mapping[str, str] | None = None,
+    previous: ClusterResult | None = None,
+    changed: Iterable[str] = (),
 ) -> ClusterResult:
     """Cluster records; see the module docstring for the rules.
 
-    `pairs` has unique_id_l, unique_id_r, match_probability (match_weight optional).
-    Links are (id_a, id_b[, reason]) sequences. `exclusive_keys` maps an id to
-    "namespace=value" strings; two different values of one namespace never share a
-    cluster. `vetoes` are pairs that auto-link chains may not join (must-links may).
-    `attach_threshold` (None: off) enables the attachment of lone records, through pairs
-    whose records' `systems` differ (default: the "system|" prefix of the ids). Review pairs:
-    probability in [review_threshold, auto_link_threshold) across clusters, auto-link pairs
-    refused by a constraint, and the pairs of ambiguous records.
+    `pairs` has unique_id_l, unique_id_r, match_probability (match_weight and
+    strongest_against optional). Links are (id_a, id_b[, reason]) sequences.
+    `exclusive_keys` maps an id to "namespace=value" strings; two different values of one
+    namespace never share a cluster. `vetoes` are pairs that auto-link chains may not join
+    (must-links may). `attach_threshold` (None: off) enables the attachment of lone
+    records, through pairs whose records' `systems` differ (default: the "system|" prefix
+    of the ids). With `previous` (a result for the same ids and pairs), only the weak
+    components of the `changed` ids are solved again. Review pairs: probability in
+    [review_threshold, auto_link_threshold) across clusters, auto-link pairs refused by a
+    constraint, and the pairs of ambiguous records.
     """
-    id_array = pa.array(sorted(set(ids)), type=pa.string())
-    names: list[str] = id_array.to_pylist()
-    position = {uid: i for i, uid in enumerate(names)}
-    must = sorted({(min(lk[0], lk[1]), max(lk[0], lk[1])) for lk in must_links})
-    cannot, veto = _link_sets(position, cannot_links), _link_sets(position, vetoes)
-    keys = _exclusive(position, exclusive_keys)
-    table = _pairs_table(pairs)
-    edges = _edges(id_array, table, auto_link_threshold)
-    margin = max(1.0, _log_odds(auto_link_threshold))
-    excluded: set[int] = set()
-    for _ in range(_MAX_ROUNDS):
-        forest = _Forest(list(range(len(names))), [1] * len(names), dict(keys.items()),
-                         {k: set(v) for k, v in cannot.items()},
-                         {k: set(v) for k, v in veto.items()})
-        refused = _apply_must_links(forest, position, must)
-        accepted, blocked = _apply_edges(forest, edges, excluded)
-        fresh = _ambiguous(forest, edges, accepted, blocked, margin) - excluded
+    problem = _Problem(
+        _sorted_unique(ids), _pairs_table(pairs),
+        sorted({(min(lk[0], lk[1]), max(lk[0], lk[1])) for lk in must_links}),
+        _pairs_of(cannot_links), _pairs_of(vetoes), dict(exclusive_keys or {}), systems,
+        auto_link_threshold,
+        auto_link_threshold if review_threshold is None else review_threshold,
+        attach_threshold)
+    if previous is None:
+        return _solve(problem)
+    region = _region(previous, changed)
+    return _merge(previous, _solve(problem.subset(region)), region) if region else previous
+
+
+def _solve(problem: _Problem) -> ClusterResult:
+    """Cluster; while records turn out ambiguous, set them aside and solve their
+    components again."""
+    result, fresh = _cluster_once(problem, set())
+    excluded: set[str] = set()
+    for _ in range(_MAX_ROUNDS - 1):
         if not fresh:
             break
         excluded |= fresh
-    attached = ([] if attach_threshold is None else _attach(
-        forest, id_array, table, _across_systems(table, systems), attach_threshold, margin))
-    assignments = dict(zip(names, _cluster_keys(forest, id_array).to_pylist(), strict=True))
+        region = _region(result, fresh)
+        sub = problem.subset(region)
+        sub_result, fresh = _cluster_once(sub, excluded & region)
+        result = _merge(result, sub_result, region)
+        fresh -= excluded
+    return result
+
+
+def _cluster_once(problem: _Problem, excluded_ids: set[str]) -> tuple[ClusterResult, set[str]]:
+    """One pass: must-links, edges, attachment; and the records newly found ambiguous."""
+    forest = problem.forest()
+    excluded = set(problem.index_of(sorted(excluded_ids)))
+    edges = problem.edges
+    refused = _apply_must_links(forest, problem.index_of, problem.must)
+    accepted, blocked = _apply_edges(forest, edges, excluded)
+    fresh = _ambiguous(forest, edges, accepted, blocked, problem.margin) - excluded
+    table = problem.table
+    attached = []
+    if problem.attach is not None:
+        left = _index(problem.id_array, table["unique_id_l"])
+        right = _index(problem.id_array, table["unique_id_r"])
+        attached = attach(
+            forest, left, right, table["match_probability"].to_pylist(),
+            table["match_weight"].to_pylist(), table["strongest_against"].to_pylist(),
+            _across_systems(problem, left, right), problem.attach, problem.margin)
+    names = problem.names
+    cluster_keys = _cluster_keys(forest, problem.id_array)
+    assignments = dict(zip(names, cluster_keys.to_pylist(), strict=True))
     unattached = [k for k in range(len(edges.left))
                   if edges.left[k] in excluded or edges.right[k] in excluded]
-    review = _review_pairs(table, assignments, auto_link_threshold,
-                           auto_link_threshold if review_threshold is None else review_threshold,
+    review = _review_pairs(table, problem.id_array, cluster_keys, problem.auto, problem.review,
                            refused=edges.table.take(pa.array(blocked, pa.int64())),
                            ambiguous=edges.table.take(pa.array(unattached, pa.int64())))
-    return ClusterResult(assignments, review, tuple(refused),
-                         tuple(sorted(names[i] for i in excluded)),
-                         tuple((names[a], names[b], p) for a, b, p in attached))
+    result = ClusterResult(assignments, review, tuple(refused),
+                           tuple(sorted(names[i] for i in excluded)),
+                           tuple((names[a], names[b], p) for a, b, p in attached))
+    return result, {names[i] for i in fresh}
+
+
+def _region(result: ClusterResult, seeds: Iterable[str]) -> set[str]:
+    """The clusters of `seeds`, and those an auto-link edge or must-link joins to them
+    that a constraint refused, transitively: what a new solution for them can change.
+    (Accepted edges and attachments lie inside clusters.)"""
+    assignments = result.assignments
+    review = result.review_pairs
+    joined = pc.is_in(review["reason"], value_set=pa.array(["refused_by_constraint", "ambiguous"]))
+    links = list(zip(review.filter(joined)["unique_id_l"].to_pylist(),
+                     review.filter(joined)["unique_id_r"].to_pylist(), strict=True))
+    links += [(a, b) for a, b, _ in result.refused_must_links]
+    neighbours: dict[str, set[str]] = {}
+    for a, b in links:
+        ka, kb = assignments[a], assignments[b]
+        neighbours.setdefault(ka, set()).add(kb)
+        neighbours.setdefault(kb, set()).add(ka)
+    todo = [assignments[s] for s in seeds if s in assignments]
+    keys: set[str] = set()
+    while todo:
+        key = todo.pop()
+        if key not in keys:
+            keys.add(key)
+            todo.extend(neighbours.get(key, ()))
+    table = pa.table({"uid": list(assignments), "key": list(assignments.values())})
+    inside = table.filter(pc.is_in(table["key"], value_set=pa.array(sorted(keys), pa.string())))
+    return set(inside["uid"].to_pylist())
+
+
+def _merge(result: ClusterResult, sub: ClusterResult, region: set[str]) -> ClusterResult:
+    """`result` with the components of `region` replaced by their new solution."""
+    inside = pa.array(sorted(region), pa.string())
+    pairs = result.review_pairs
+    keep = pc.invert(pc.and_(pc.is_in(pairs["unique_id_l"], value_set=inside),
+                             pc.is_in(pairs["unique_id_r"], value_set=inside)))
+    review = pa.concat_tables([result.review_pairs.filter(keep), sub.review_pairs])
+    review = review.sort_by([("match_weight", "descending"), ("unique_id_l", "ascending"),
+                             ("unique_id_r", "ascending"), ("reason", "ascending")])
+    return ClusterResult(
+        {**result.assignments, **sub.assignments},
+        review,
+        tuple(r for r in result.refused_must_links if r[0] not in region)
+        + sub.refused_must_links,
+        tuple(sorted({u for u in result.ambiguous if u not in region} | set(sub.ambiguous))),
+        tuple(sorted((a for a in result.attached if a[0] not in region), key=lambda a: a[0]))
+        + sub.attached,
+    )
 
 
 _MAX_ROUNDS = 4
 
 
-def _cluster_keys(forest: _Forest, id_array: pa.Array) -> pa.Array:
+def _log_odds(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return math.log2(p / (1 - p))
+
+
+def _cluster_keys(forest: Forest, id_array: pa.Array) -> pa.Array:
     """Each record's cluster key (the smallest id of its cluster), vectorised: pointer
     jumping to the roots, then the first member per root (ids are sorted)."""
     parent = pa.array(forest.parent, pa.int64())
@@ -253,16 +327,12 @@ def _cluster_keys(forest: _Forest, id_array: pa.Array) -> pa.Array:
     return id_array.take(smallest)
 
 
-def _log_odds(p: float) -> float:
-    p = min(max(p, 1e-12), 1 - 1e-12)
-    return math.log2(p / (1 - p))
-
-
-def _apply_must_links(forest: _Forest, position: dict[str, int],
+def _apply_must_links(forest: Forest, index_of: Callable[[Sequence[str]], list[int | None]],
                       must_links: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     refused: list[tuple[str, str, str]] = []
-    for link in must_links:
-        a, b = position.get(link[0]), position.get(link[1])
+    ends = index_of([a for a, _ in must_links] + [b for _, b in must_links])
+    for link, a, b in zip(must_links, ends[: len(must_links)], ends[len(must_links):],
+                          strict=True):
         if a is None or b is None:
             continue
         ra, rb = forest.find(a), forest.find(b)
@@ -276,12 +346,13 @@ def _apply_must_links(forest: _Forest, position: dict[str, int],
     return refused
 
 
-def _apply_edges(forest: _Forest, edges: _Edges, excluded: set[int]) -> tuple[list[int], list[int]]:
+def _apply_edges(forest: Forest, edges: _Edges, excluded: set[int]) -> tuple[list[int], list[int]]:
     """Union along edges in order (skipping excluded records' edges); return the positions
     of the edges that joined two clusters and of those refused by a constraint."""
     accepted, blocked = [], []
     parent = forest.parent
-    has_constraints = bool(forest.keys or forest.forbidden or forest.vetoed)
+    has_constraints = forest.has_constraints()
+    keys, forbidden, vetoed = forest.keys, forest.forbidden, forest.vetoed
     for k, (a, b) in enumerate(zip(edges.left, edges.right, strict=True)):
         if excluded and (a in excluded or b in excluded):
             continue
@@ -294,7 +365,9 @@ def _apply_edges(forest: _Forest, edges: _Edges, excluded: set[int]) -> tuple[li
             rb = parent[rb]
         if ra == rb:
             continue
-        if has_constraints and forest.conflict(ra, rb, soft=True):
+        if has_constraints and (  # a conflict needs constraints on both sides: check cheaply
+                (ra in keys and rb in keys) or (ra in forbidden and rb in forbidden)
+                or (ra in vetoed and rb in vetoed)) and forest.conflict(ra, rb, soft=True):
             blocked.append(k)
             continue
         forest.union(ra, rb)
@@ -302,104 +375,43 @@ def _apply_edges(forest: _Forest, edges: _Edges, excluded: set[int]) -> tuple[li
     return accepted, blocked
 
 
-def _ambiguous(forest: _Forest, edges: _Edges, accepted: list[int], blocked: list[int],
+def _ambiguous(forest: Forest, edges: _Edges, accepted: list[int], blocked: list[int],
                margin: float) -> set[int]:
     """Records that an accepted edge pulled into one cluster while a refused edge of nearly
     the same weight pulled them towards another: the evidence cannot tell the two apart."""
     if not blocked:
         return set()
-    best: dict[int, float] = {}  # record -> weight of its strongest accepted edge
-    for k in accepted:
-        w = edges.weight[k]
-        for x in (edges.left[k], edges.right[k]):
-            if w > best.get(x, -math.inf):
-                best[x] = w
-    out: set[int] = set()
+    refused_weight: dict[int, float] = {}  # record -> weight of its strongest refused edge
     for k in blocked:
-        w = edges.weight[k]
         for x in (edges.left[k], edges.right[k]):
-            if x in best and best[x] - w < margin:
-                out.add(x)
-    return out
+            refused_weight[x] = max(refused_weight.get(x, -math.inf), edges.weight[k])
+    best: dict[int, float] = {}  # those records -> weight of their strongest accepted edge
+    for k in accepted:
+        a, b = edges.left[k], edges.right[k]
+        if a in refused_weight or b in refused_weight:
+            w = edges.weight[k]
+            for x in (a, b):
+                if x in refused_weight and w > best.get(x, -math.inf):
+                    best[x] = w
+    return {x for x, w in refused_weight.items() if x in best and best[x] - w < margin}
 
 
-def _across_systems(table: pa.Table, systems: Mapping[str, str] | None) -> list[bool]:
-    def system(uid: str) -> str:
-        return systems[uid] if systems is not None else uid.partition("|")[0]
-    return [system(a) != system(b) for a, b in zip(table["unique_id_l"].to_pylist(),
-                                                   table["unique_id_r"].to_pylist(), strict=True)]
+def _across_systems(problem: _Problem, left: list[int], right: list[int]) -> list[bool]:
+    if problem.systems is None:
+        system = pc.extract_regex(problem.id_array, r"^(?P<s>[^|]*)").field("s")
+    else:
+        system = pa.array([problem.systems[n] for n in problem.names], pa.string())
+    return pc.not_equal(system.take(pa.array(left, pa.int64())),
+                        system.take(pa.array(right, pa.int64()))).to_pylist()
 
 
-@dataclass
-class _Option:
-    """One lone record's view of one cluster: its best pair there, and any disagreement."""
-
-    weight: float = -math.inf
-    probability: float = 0.0
-    partner: int = -1
-    linkable: bool = False  # the best pair crosses systems
-    contradicted: bool = False
-
-
-def _attach(forest: _Forest, id_array: pa.Array, table: pa.Table, across: list[bool],
-            threshold: float, margin: float) -> list[tuple[int, int, float]]:
-    """Attach lone records to their sole plausible cluster (see the module docstring).
-
-    Candidates are weighed per target cluster (its best pair), against every pair the
-    record has, so a competitor below the threshold, or a disagreement with any member,
-    still stops it. Lone records are taken strongest candidate first; returns
-    (record, partner, p).
-    """
-    parent, size = forest.parent, forest.size
-    lone = {i for i in range(len(parent)) if parent[i] == i and size[i] == 1}
-    left, right = _index(id_array, table["unique_id_l"]), _index(id_array, table["unique_id_r"])
-    options: dict[int, dict[int, _Option]] = {}
-    for a, b, p, w, against, cross in zip(left, right, table["match_probability"].to_pylist(),
-                                          table["match_weight"].to_pylist(),
-                                          table["strongest_against"].to_pylist(), across,
-                                          strict=True):
-        for x, y in ((a, b), (b, a)):
-            if x not in lone:
-                continue
-            option = options.setdefault(x, {}).setdefault(forest.find(y), _Option())
-            option.contradicted |= against < CONTRADICTION
-            if w > option.weight:
-                option.weight, option.probability, option.partner = w, p, y
-                option.linkable = cross
-    clear: dict[int, _Option] = {}
-    for x, by_root in options.items():
-        best_root = min(by_root, key=lambda r: (-by_root[r].weight, r))
-        best = by_root[best_root]
-        runner_up = max((o.weight for r, o in by_root.items() if r != best_root),
-                        default=-math.inf)
-        if (best.probability >= threshold and best.linkable and not best.contradicted
-                and best.weight - runner_up >= margin):
-            clear[x] = best
-    # Two lone records pair up only if each is the other's clear choice: otherwise one
-    # record with two suitors would join them (two CRM accounts through one PSA client).
-    choices = [(-o.weight, x, o.partner, o.probability) for x, o in clear.items()
-               if o.partner not in lone or getattr(clear.get(o.partner), "partner", None) == x]
-    attached = []
-    for _, x, partner, p in sorted(choices):
-        rx, rp = forest.find(x), forest.find(partner)
-        if forest.size[rx] == 1 and rx != rp and not forest.conflict(rx, rp, soft=True):
-            forest.union(rx, rp)
-            attached.append((x, partner, p))
-    return attached
-
-
-#: A comparison weighing at least this much against (log2: 2:1 odds) is a disagreement,
-#: not merely missing data.
-CONTRADICTION = -1.0
-
-
-def _review_pairs(table: pa.Table, assignments: dict[str, str], auto: float, review: float, *,
-                  refused: pa.Table, ambiguous: pa.Table) -> pa.Table:
+def _review_pairs(table: pa.Table, id_array: pa.Array, cluster_keys: pa.Array, auto: float,
+                  review: float, *, refused: pa.Table, ambiguous: pa.Table) -> pa.Table:
     prob = table["match_probability"]
     band = table.filter(pc.and_(pc.greater_equal(prob, review), pc.less(prob, auto)))
-    left = [assignments[u] for u in band["unique_id_l"].to_pylist()]
-    right = [assignments[u] for u in band["unique_id_r"].to_pylist()]
-    band = band.filter(pa.array([a != b for a, b in zip(left, right, strict=True)], pa.bool_()))
+    left = cluster_keys.take(pc.index_in(band["unique_id_l"], value_set=id_array))
+    right = cluster_keys.take(pc.index_in(band["unique_id_r"], value_set=id_array))
+    band = band.filter(pc.not_equal(left, right))
     parts = [(band, "review_band"), (refused, "refused_by_constraint"), (ambiguous, "ambiguous")]
     out = pa.concat_tables([
         part.select(REVIEW_SCHEMA.names[:4])

@@ -61,12 +61,13 @@ def checked_clustering(model: MatchingModel, table: pa.Table, pairs: pa.Table,
     systems = dict(zip(ids, table["system"].to_pylist(), strict=True))
     vetoes: set[tuple[str, str]] = set()
 
-    def cluster() -> ClusterResult:
+    def cluster(previous: ClusterResult | None = None, changed: Iterable[str] = ()) -> ClusterResult:
         return cluster_records(
             ids, pairs, constraints.must_links, constraints.cannot_links,
             thresholds.auto_link, review_threshold=thresholds.review,
             exclusive_keys=constraints.exclusive_keys, vetoes=sorted(vetoes),
-            attach_threshold=thresholds.attach, systems=systems)
+            attach_threshold=thresholds.attach, systems=systems, previous=previous,
+            changed=changed)
 
     clusters = cluster()
     checked: set[frozenset[str]] = set()  # clusters whose pairs were scored already
@@ -79,7 +80,7 @@ def checked_clustering(model: MatchingModel, table: pa.Table, pairs: pa.Table,
         if not fresh:
             break
         vetoes |= fresh
-        clusters = cluster()
+        clusters = cluster(clusters, {uid for pair in fresh for uid in pair})
     return MatchResult(model, pairs, constraints, clusters, tuple(sorted(vetoes)))
 
 
