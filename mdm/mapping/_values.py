@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import phonenumbers
 import pycountry
 from stdnum import lei as stdnum_lei
 from stdnum.exceptions import ValidationError as StdnumError
@@ -109,33 +108,38 @@ def to_country(value: str) -> str:
     raise InvalidValue(f"{value!r} is not a known country")
 
 
-def to_phone(value: str, region: str | None) -> str:
-    """E.164 form of a phone number; national numbers need the record's country."""
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidValue(f"{value!r} is not a phone number ({exc._msg})") from None
-    if not phonenumbers.is_possible_number(number):
-        raise InvalidValue(f"{value!r} is not a possible phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 _FREE_TEXT_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+# A bare host or `scheme://host`, then a path, query or fragment: what urlsplit would make
+# the host of, found without it. Ports, user@, brackets, tabs and non-ASCII take urlsplit.
+_PLAIN_URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?([a-z0-9.-]+)(?:[/?#][^\t\n\r]*)?")
+_HOST = re.compile(r"[a-z0-9.-]+")
 
 
 @lru_cache(maxsize=65536)
 def to_domain(value: str) -> str:
     """Host name of a website or e-mail address, lower-case, without a leading www."""
     text = value.strip().lower()
+    plain = None if "@" in text else _PLAIN_URL.fullmatch(text)
+    if plain is not None:  # [a-z0-9.-]+ already
+        host = plain.group(1).strip(".").removeprefix("www.")
+        if "." not in host:
+            raise InvalidValue(f"{value!r} is not a website or e-mail domain")
+        return host
     if "@" in text:
-        text = text.rsplit("@", 1)[1]
-    elif not _FREE_TEXT_URL.match(text):
-        text = "http://" + text
-    host = urlsplit(text).hostname if "://" in text else text
-    host = (host or "").strip(".").removeprefix("www.")
-    if "." not in host or not re.fullmatch(r"[a-z0-9.-]+", host):
+        host = _url_host(text.rsplit("@", 1)[1])
+    else:
+        host = _url_host(text if _FREE_TEXT_URL.match(text) else "http://" + text)
+    host = host.strip(".").removeprefix("www.")
+    if "." not in host or not _HOST.fullmatch(host):
         raise InvalidValue(f"{value!r} is not a website or e-mail domain")
     return host
+
+
+def _url_host(text: str) -> str:
+    try:
+        return (urlsplit(text).hostname if "://" in text else text) or ""
+    except ValueError:  # such as unbalanced IPv6 brackets: not a domain, not a crash
+        return ""
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
