@@ -9,8 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mdm.store._bulk import bulk_insert
+from mdm.store._bulk import bulk_insert, insert_encoded
 from mdm.store._tables import source_records as t
+from mdm.store._version_rows import JSON_COLUMNS, PAYLOAD_COLUMNS, VersionBatch, VersionEncoder
 
 _IN_CHUNK = 5000  # keys per IN (...) look-up; well inside SQLite's and PostgreSQL's limits
 
@@ -30,6 +31,20 @@ class SourceRecords:
 
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
+        self._encoder: VersionEncoder | None = None
+
+    def encoder(self) -> VersionEncoder:
+        """The encoder of version payloads for this store's backend (picklable)."""
+        if self._encoder is None:
+            self._encoder = VersionEncoder.for_connection(self._c)
+        return self._encoder
+
+    def has_current(self, entity_type: str, system: str) -> bool:
+        """Whether any current record of this type and system is stored."""
+        query = sa.select(t.c.id).where(
+            t.c.entity_type == entity_type, t.c.system == system, t.c.is_current
+        )
+        return self._c.execute(query.limit(1)).first() is not None
 
     def current_states(
         self, entity_type: str, system: str, source_ids: Iterable[str]
@@ -51,6 +66,51 @@ class SourceRecords:
     def insert_versions(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert new versions in one executemany (rows carry every column but id)."""
         bulk_insert(self._c, t, rows)
+
+    def insert_first_versions(
+        self, batch: VersionBatch, payloads: Sequence[tuple[Any, ...]], now: datetime
+    ) -> None:
+        """Insert encoded payloads (PAYLOAD_COLUMNS) as version 1, current, of their keys."""
+        encoder = self.encoder()
+        shared = {
+            "entity_type": batch.entity_type,
+            "system": batch.system,
+            "batch_id": batch.batch_id,
+            "ingested_at": encoder.time(now),
+            "version": 1,
+            "is_current": encoder.flag(True),
+            "needs_match": encoder.flag(True),
+            "superseded_at": None,
+        }
+        insert_encoded(self._c, t, shared, PAYLOAD_COLUMNS, payloads, JSON_COLUMNS)
+
+    def insert_later_versions(
+        self,
+        batch: VersionBatch,
+        versions: Sequence[tuple[tuple[Any, ...], int, bool]],
+        now: datetime,
+    ) -> None:
+        """Insert encoded payloads as given (payload, version, is_current) versions."""
+        encoder = self.encoder()
+        shared = {
+            "entity_type": batch.entity_type,
+            "system": batch.system,
+            "batch_id": batch.batch_id,
+            "ingested_at": encoder.time(now),
+        }
+        columns = (*PAYLOAD_COLUMNS, "version", "is_current", "needs_match", "superseded_at")
+        superseded = encoder.time(now)
+        rows = [
+            (
+                *payload,
+                version,
+                encoder.flag(current),
+                encoder.flag(current),
+                None if current else superseded,
+            )
+            for payload, version, current in versions
+        ]
+        insert_encoded(self._c, t, shared, columns, rows, JSON_COLUMNS)
 
     def supersede(self, record_ids: Sequence[int], at: datetime) -> None:
         """Mark versions as no longer current (their successors are inserted next)."""
