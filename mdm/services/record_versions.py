@@ -1,8 +1,10 @@
 """Deciding, for a chunk of mapped records, what becomes a new version of what.
 
 Rules: the same content is unchanged; an older source timestamp never overwrites a newer
-one (the row is kept as a non-current version, so nothing is lost); anything else is a
-new current version and the previous one is superseded, never edited.
+one (the row is kept as a non-current version, so nothing is lost, and is unchanged if a
+version with that content is kept already); anything else is a new current version and the
+previous one is superseded, never edited. Version numbers follow the highest one held,
+stale ones included.
 
 Records arrive as payloads encoded for the store (see mdm.store.VersionEncoder). A chunk of
 keys the store has never held, none of them repeated, is written as first versions without
@@ -86,43 +88,45 @@ class VersionPlanner:
         counts = IngestCounts()
         encoder = self._encoder
         current: dict[str, Any] = dict(states)  # key -> CurrentState, or index into versions
-        top: dict[str, int] = {}  # highest version number used per key, stale ones included
+        top = {key: state.top_version for key, state in states.items()}  # highest version used
+        held = {key: set(state.hashes) for key, state in states.items()}  # hashes of versions
         versions: list[list[Any]] = []  # [payload, version, is_current] in input order
         supersede: list[int] = []
         stored_keys: list[str] = []
         for payload in payloads:
-            key = payload_source_id(payload)
+            key, incoming = payload_source_id(payload), payload_content_hash(payload)
             state = current.get(key)
             if state is None:
-                current[key] = len(versions)
+                current[key], top[key], held[key] = len(versions), 1, {incoming}
                 versions.append([payload, 1, True])
                 counts.inserted += 1
                 stored_keys.append(key)
                 continue
             if isinstance(state, CurrentState):
-                version, stored_hash, updated_at = (
-                    state.version,
-                    state.content_hash,
-                    state.source_updated_at,
-                )
+                stored_hash, updated_at = state.content_hash, state.source_updated_at
             else:
-                earlier = versions[state]
-                version, stored_hash = earlier[1], payload_content_hash(earlier[0])
-                updated_at = encoder.source_updated_at(earlier[0])
-            version = max(version, top.get(key, 0))
-            if stored_hash == payload_content_hash(payload):
+                earlier = versions[state][0]
+                stored_hash = payload_content_hash(earlier)
+                updated_at = encoder.source_updated_at(earlier)
+            version = top[key] + 1
+            if stored_hash == incoming:
                 counts.unchanged += 1
             elif _older(encoder.source_updated_at(payload), updated_at):
-                versions.append([payload, version + 1, False])
-                top[key] = version + 1
+                if incoming in held[key]:  # this older content is kept already
+                    counts.unchanged += 1
+                    continue
+                versions.append([payload, version, False])
+                top[key] = version
+                held[key].add(incoming)
                 counts.stale += 1
             else:
                 if isinstance(state, CurrentState):
                     supersede.append(state.id)
                 else:  # a version written earlier in this chunk
                     versions[state][2] = False
-                current[key] = len(versions)
-                versions.append([payload, version + 1, True])
+                current[key], top[key] = len(versions), version
+                held[key].add(incoming)
+                versions.append([payload, version, True])
                 counts.updated += 1
                 stored_keys.append(key)
         self._uow.source_records.supersede(supersede, now)

@@ -24,6 +24,8 @@ class CurrentState:
     version: int
     content_hash: str
     source_updated_at: datetime | None
+    top_version: int = 0  # the highest version number held, stale ones included
+    hashes: frozenset[str] = frozenset()  # the content hashes of every version held
 
 
 class SourceRecords:
@@ -49,17 +51,35 @@ class SourceRecords:
     def current_states(
         self, entity_type: str, system: str, source_ids: Iterable[str]
     ) -> dict[str, CurrentState]:
-        """Current version of each given key that exists, in a few set-based look-ups."""
+        """Current version of each given key that exists, with what its other versions hold.
+
+        A few set-based look-ups, reading every version of the keys (they are few per key).
+        """
         ids = list(dict.fromkeys(source_ids))
-        found: dict[str, CurrentState] = {}
+        versions: dict[str, list[sa.Row]] = {}
         query = sa.select(
-            t.c.source_id, t.c.id, t.c.version, t.c.content_hash, t.c.source_updated_at
-        ).where(t.c.entity_type == entity_type, t.c.system == system, t.c.is_current)
+            t.c.source_id,
+            t.c.id,
+            t.c.version,
+            t.c.is_current,
+            t.c.content_hash,
+            t.c.source_updated_at,
+        ).where(t.c.entity_type == entity_type, t.c.system == system)
         for start in range(0, len(ids), _IN_CHUNK):
             chunk = ids[start : start + _IN_CHUNK]
             for row in self._c.execute(query.where(t.c.source_id.in_(chunk))):
-                found[row.source_id] = CurrentState(
-                    row.id, row.version, row.content_hash, row.source_updated_at
+                versions.setdefault(row.source_id, []).append(row)
+        found: dict[str, CurrentState] = {}
+        for source_id, rows in versions.items():
+            current = next((r for r in rows if r.is_current), None)
+            if current is not None:
+                found[source_id] = CurrentState(
+                    current.id,
+                    current.version,
+                    current.content_hash,
+                    current.source_updated_at,
+                    max(r.version for r in rows),
+                    frozenset(r.content_hash for r in rows),
                 )
         return found
 

@@ -124,6 +124,8 @@ def test_a_key_repeated_across_chunks_of_one_load_is_versioned_as_within_one(
         (3, True, "N1 third"),
     ]
     assert [(v["version"], v["is_current"]) for v in k2] == [(1, True), (2, False)]
+    again = load_file(uow_factory(), small_config, "crm", "customer", path)
+    assert again.counts.unchanged == 12  # the same file twice changes nothing
 
 
 def test_records_given_in_many_chunks_through_the_api_path_follow_the_same_rules(
