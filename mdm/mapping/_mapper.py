@@ -74,10 +74,10 @@ class RowMapper:
         self._updated_getter = (
             getter(source.updated_at.from_, dotted) if source.updated_at else None
         )
-        self._parse_updated = self._moment_parser(
-            STEPS["timestamp"]({"formats": list(source.updated_at.formats)})
+        self._parse_updated = (
+            self._moment_parser(STEPS["timestamp"]({"formats": list(source.updated_at.formats)}))
             if source.updated_at and source.updated_at.formats
-            else values.to_timestamp
+            else _memoised_moment
         )
         self._default_country = source.default_country or default_country
 
@@ -132,10 +132,10 @@ class RowMapper:
         for f in self._fields:
             countries = self._countries(f, by_name, len(rows)) if f.contextual else None
             column, refused = f.column(f.cells(rows, columns_given), countries)
-            if refused or (f.mapping.required and None in column):
-                doubtful.update(
-                    i for i, v in enumerate(column) if v is None or v.__class__ is Refusal
-                )
+            if refused:
+                doubtful.update(i for i, v in enumerate(column) if v.__class__ is Refusal)
+            if f.mapping.required and None in column:
+                doubtful.update(i for i, v in enumerate(column) if v is None)
             columns.append((f, column))
             by_name[f.name] = column
         moments = self._moments(rows)
@@ -254,6 +254,15 @@ class RowMapper:
             return datetime.fromisoformat(iso).astimezone(UTC) if iso else None
 
         return moment
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _memoised_moment(text: str) -> Any:
+    """An ISO timestamp as a UTC datetime, or its Refusal (to_timestamp, without a round trip)."""
+    try:
+        return values.to_moment(text)
+    except InvalidValue as exc:
+        return Refusal(str(exc))
 
 
 def content_hash(raw: dict[str, Any], attributes: dict[str, Any]) -> str:
