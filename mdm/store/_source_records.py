@@ -14,6 +14,7 @@ from mdm.store._tables import source_records as t
 from mdm.store._version_rows import JSON_COLUMNS, PAYLOAD_COLUMNS, VersionBatch, VersionEncoder
 
 _IN_CHUNK = 5000  # keys per IN (...) look-up; well inside SQLite's and PostgreSQL's limits
+older = t.alias("older")  # other versions of the same key
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,35 +54,57 @@ class SourceRecords:
     ) -> dict[str, CurrentState]:
         """Current version of each given key that exists, with what its other versions hold.
 
-        A few set-based look-ups, reading every version of the keys (they are few per key).
+        Set-based look-ups: the current rows with their keys' highest version number, then
+        the content hashes of keys that hold more than one version (few do).
         """
         ids = list(dict.fromkeys(source_ids))
-        versions: dict[str, list[sa.Row]] = {}
-        query = sa.select(
-            t.c.source_id,
-            t.c.id,
-            t.c.version,
+        ids_param = sa.bindparam("ids", expanding=True)
+        same_key = (
+            (older.c.entity_type == t.c.entity_type)
+            & (older.c.system == t.c.system)
+            & (older.c.source_id == t.c.source_id)
+        )
+        top = sa.select(sa.func.max(older.c.version)).where(same_key).scalar_subquery()
+        current = sa.select(
+            t.c.source_id, t.c.id, t.c.version, t.c.content_hash, t.c.source_updated_at, top
+        ).where(
+            t.c.entity_type == entity_type,
+            t.c.system == system,
             t.c.is_current,
-            t.c.content_hash,
-            t.c.source_updated_at,
-        ).where(t.c.entity_type == entity_type, t.c.system == system)
+            t.c.source_id.in_(ids_param),
+        )
+        rows = []
         for start in range(0, len(ids), _IN_CHUNK):
-            chunk = ids[start : start + _IN_CHUNK]
-            for row in self._c.execute(query.where(t.c.source_id.in_(chunk))):
-                versions.setdefault(row.source_id, []).append(row)
-        found: dict[str, CurrentState] = {}
-        for source_id, rows in versions.items():
-            current = next((r for r in rows if r.is_current), None)
-            if current is not None:
-                found[source_id] = CurrentState(
-                    current.id,
-                    current.version,
-                    current.content_hash,
-                    current.source_updated_at,
-                    max(r.version for r in rows),
-                    frozenset(r.content_hash for r in rows),
-                )
-        return found
+            rows += self._c.execute(current, {"ids": ids[start : start + _IN_CHUNK]}).all()
+        several = [row[0] for row in rows if row[5] != 1]
+        hashes = self._version_hashes(entity_type, system, several)
+        return {
+            key: CurrentState(
+                rid,
+                version,
+                content_hash,
+                updated,
+                top_version,
+                hashes.get(key) or frozenset((content_hash,)),
+            )
+            for key, rid, version, content_hash, updated, top_version in rows
+        }
+
+    def _version_hashes(
+        self, entity_type: str, system: str, source_ids: list[str]
+    ) -> dict[str, frozenset[str]]:
+        """The content hashes of every version of each given key."""
+        query = sa.select(t.c.source_id, t.c.content_hash).where(
+            t.c.entity_type == entity_type,
+            t.c.system == system,
+            t.c.source_id.in_(sa.bindparam("ids", expanding=True)),
+        )
+        found: dict[str, set[str]] = {}
+        for start in range(0, len(source_ids), _IN_CHUNK):
+            chunk = source_ids[start : start + _IN_CHUNK]
+            for key, content_hash in self._c.execute(query, {"ids": chunk}):
+                found.setdefault(key, set()).add(content_hash)
+        return {key: frozenset(values) for key, values in found.items()}
 
     def insert_versions(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert new versions in one executemany (rows carry every column but id)."""
