@@ -123,7 +123,8 @@ class CsvCutter:
                 return self._records.match(text, 0, stop).end()  # not pairs: the exact way
             stop = loose  # a quoted field still open at the end of the text
         end = _last_line_end(text, stop)
-        quotes = text.count(quote, 0, end)
+        # The quotes before `paired` are whole pairs: count only between it and `end`.
+        quotes = text.count(quote, paired, end) if end >= paired else text.count(quote, end, paired)
         while end and quotes % 2:  # inside a quoted field: go back a line
             previous = _last_line_end(text, end - 1)
             quotes -= text.count(quote, previous, end)
