@@ -55,6 +55,10 @@ class MalformedFileError(MdmError):
         where += f", column {column!r}" if column else ""
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, int | None, str | None]]:
+        # Rebuilt from its fields when it crosses from a worker process.
+        return (type(self), (self.path, self.reason, self.line, self.column))
+
 
 class MergeNotAllowedError(MdmError):
     """A merge or link would join records under a cannot-link constraint."""

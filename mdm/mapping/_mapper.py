@@ -1,108 +1,54 @@
-"""Compile a source mapping into a function from a raw row to a mapped record.
+"""Compile a source mapping into a function from raw rows to mapped records.
 
-Compilation happens once per load, so the per-row path is a flat list of closures.
+Compilation happens once per load. Rows are mapped a chunk at a time, column by column
+(see _fields.py): each field's cells in one pass, each distinct recurring value once, and
+then one record per row. Per-row interpretation costs more than the normalising itself.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
-from mdm.config import EntityTypeConfig, FieldMapping, SourceEntityConfig
+from mdm.config import EntityTypeConfig, SourceEntityConfig
 from mdm.domain import MappedRecord, QuarantinedRow
 from mdm.mapping import _values as values
+from mdm.mapping._fields import CACHE_SIZE, Field, Refusal, as_text, getter
 from mdm.mapping._steps import STEPS, Step
 from mdm.mapping._values import InvalidValue
 
-_CONTEXTUAL = {"phone", "tax_id"}  # types that need the record's country
-_LENIENT = {"phone", "email", "domain"}  # types whose invalid values are dropped by default
-
-_PLAIN: dict[str, Callable[[str], str]] = {
-    "string": lambda v: " ".join(v.split()),
-    "text": str.strip,
-    "reference": str.strip,
-    "country": values.to_country,
-    "email": values.to_email,
-    "domain": values.to_domain,
-    "lei": values.to_lei,
-    "date": values.to_date,
-    "timestamp": values.to_timestamp,
-    "integer": values.to_integer,
-    "decimal": values.to_decimal,
-    "boolean": values.to_boolean,
-    "currency": values.to_currency,
-}
+_MISSING_KEY = "missing key: no source id in the key column"
+_blake2b, _dumps, _SORTED = hashlib.blake2b, orjson.dumps, orjson.OPT_SORT_KEYS
 
 
-def _getter(column: str, dotted: bool) -> Callable[[dict[str, Any]], Any]:
-    if not dotted or "." not in column:
-        return lambda raw: raw.get(column)
-    path = column.split(".")
+@dataclass(slots=True)
+class MappedRows:
+    """Rows mapped together: their records as parallel lists, and the rows refused."""
 
-    def walk(raw: dict[str, Any]) -> Any:
-        node: Any = raw
-        for part in path:
-            if not isinstance(node, dict):
-                return None
-            node = node.get(part)
-        return node
+    source_ids: list[str] = field(default_factory=list)
+    raws: list[dict[str, Any]] = field(default_factory=list)
+    attributes: list[dict[str, Any]] = field(default_factory=list)
+    hashes: list[str] = field(default_factory=list)
+    updated: list[datetime | None] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    issues: list[list[str] | None] = field(default_factory=list)  # None: no issues
+    refused: list[QuarantinedRow] = field(default_factory=list)
+    refused_at: list[int] = field(default_factory=list)  # their places among the rows given
 
-    return walk
-
-
-def _as_text(value: Any) -> str | None:
-    if value.__class__ is str:  # the common case: CSV cells
-        return value if value and not value.isspace() else None
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, dict | list):
-        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    else:
-        text = str(value)
-    return text if text.strip() else None
-
-
-class _Field:
-    """One attribute's extraction, steps and type normalisation."""
-
-    def __init__(self, name: str, attr_type: str, mapping: FieldMapping, dotted: bool) -> None:
-        self.name, self.type, self.mapping = name, attr_type, mapping
-        self.contextual = attr_type in _CONTEXTUAL
-        self.on_invalid = mapping.on_invalid or ("drop" if attr_type in _LENIENT else "quarantine")
-        self.origin = ", ".join(mapping.columns) or "constant"
-        self.getters = [_getter(c, dotted) for c in mapping.columns]
-        self.steps: list[Step] = [STEPS[s.op](s.params) for s in mapping.steps]
-        self.normalise = _PLAIN.get(attr_type)
-
-    def extract(self, raw: dict[str, Any]) -> str | None:
-        if self.mapping.const is not None:
-            return _as_text(self.mapping.const)
-        if len(self.getters) == 1:
-            return _as_text(self.getters[0](raw))
-        parts = [_as_text(g(raw)) for g in self.getters]
-        joined = self.mapping.join.join(p.strip() for p in parts if p and p.strip())
-        return joined or None
-
-    def value(self, raw: dict[str, Any], country: str | None) -> str | None:
-        text = self.extract(raw)
-        for step in self.steps:
-            if text is None:
-                break
-            text = step(text)
-        if text is None or not text.strip():
-            return None
-        if self.type == "phone":
-            return values.to_phone(text, country)
-        if self.type == "tax_id":
-            return values.to_tax_id(text, country)
-        return self.normalise(text) if self.normalise else text
+    def add(self, source_id, raw, attributes, content_hash, updated, line, issues) -> None:  # noqa: ANN001
+        self.source_ids.append(source_id)
+        self.raws.append(raw)
+        self.attributes.append(attributes)
+        self.hashes.append(content_hash)
+        self.updated.append(updated)
+        self.lines.append(line)
+        self.issues.append(issues)
 
 
 class RowMapper:
@@ -117,21 +63,21 @@ class RowMapper:
         self.definition = (entity, source, default_country)  # to rebuild it in a worker
         dotted = source.format == "jsonl"
         fields = [
-            _Field(name, entity.attributes[name].type, fm, dotted)
+            Field(name, entity.attributes[name].type, fm, dotted)
             for name, fm in source.fields.items()
         ]
         # Country-dependent types run last, once the record's country is known.
         self._fields = sorted(fields, key=lambda f: f.contextual)
-        self._key_getters = [_getter(c, dotted) for c in source.key_columns]
+        self._key_getters = [getter(c, dotted) for c in source.key_columns]
         self._key_sep = source.key_separator
         self._updated = source.updated_at
         self._updated_getter = (
-            _getter(source.updated_at.from_, dotted) if source.updated_at else None
+            getter(source.updated_at.from_, dotted) if source.updated_at else None
         )
-        self._updated_parse = (
-            STEPS["timestamp"]({"formats": list(source.updated_at.formats)})
+        self._parse_updated = (
+            self._moment_parser(STEPS["timestamp"]({"formats": list(source.updated_at.formats)}))
             if source.updated_at and source.updated_at.formats
-            else values.to_timestamp
+            else _memoised_moment
         )
         self._default_country = source.default_country or default_country
 
@@ -145,56 +91,181 @@ class RowMapper:
 
     def map_row(self, raw: dict[str, Any], line: int) -> MappedRecord | QuarantinedRow:
         """Map one row; return the record, or the row with every reason it was refused."""
-        parts = [_as_text(g(raw)) for g in self._key_getters]
-        source_id = self._key_sep.join(p.strip() for p in parts) if all(parts) else None
-        reasons: list[str] = [] if source_id else ["missing key: no source id in the key column"]
+        return self.map_rows([raw], [line])[0]
+
+    def map_rows(
+        self, rows: list[dict[str, Any]], lines: list[int]
+    ) -> list[MappedRecord | QuarantinedRow]:
+        """Map rows (with their line numbers); each gives its record, or the row refused."""
+        mapped = self.map_columns(rows, lines)
+        records = iter(
+            MappedRecord(*fields)
+            for fields in zip(
+                mapped.source_ids,
+                mapped.raws,
+                mapped.attributes,
+                mapped.hashes,
+                mapped.updated,
+                mapped.lines,
+                [issues or [] for issues in mapped.issues],
+                strict=True,
+            )
+        )
+        refused = dict(zip(mapped.refused_at, mapped.refused, strict=True))
+        return [refused[i] if i in refused else next(records) for i in range(len(rows))]
+
+    def map_columns(
+        self,
+        rows: list[dict[str, Any]],
+        lines: list[int],
+        columns_given: dict[str, Sequence[Any]] | None = None,
+    ) -> MappedRows:
+        """Map rows (with their line numbers) a field at a time, into parallel lists.
+
+        `columns_given` may hold the rows' cells by column (a CSV reader has them), to save
+        reading them out of the dicts again.
+        """
+        keys = self._keys(rows)
+        doubtful = {i for i, key in enumerate(keys) if key is None}
+        columns: list[tuple[Field, list[Any]]] = []
+        by_name: dict[str, list[Any]] = {}
+        for f in self._fields:
+            countries = self._countries(f, by_name, len(rows)) if f.contextual else None
+            column, refused = f.column(f.cells(rows, columns_given), countries)
+            if refused:
+                doubtful.update(i for i, v in enumerate(column) if v.__class__ is Refusal)
+            if f.mapping.required and None in column:
+                doubtful.update(i for i, v in enumerate(column) if v is None)
+            columns.append((f, column))
+            by_name[f.name] = column
+        moments = self._moments(rows)
+        doubtful.update(i for i, m in enumerate(moments) if m.__class__ is Refusal)
+        # Columns empty in every row add nothing to any record.
+        filled = [(f.name, c) for f, c in columns if c.count(None) < len(c)]
+        names = [name for name, _ in filled]
+        table = zip(*(c for _, c in filled), strict=True) if filled else [()] * len(rows)
+        attributes = [
+            dict(zip(names, values, strict=True))
+            if None not in values
+            else {n: v for n, v in zip(names, values, strict=True) if v is not None}
+            for values in table
+        ]
+        if doubtful:
+            return self._with_doubtful(rows, lines, keys, attributes, moments, columns, doubtful)
+        hashes = [
+            _blake2b(_dumps([raw, attrs], option=_SORTED, default=str), digest_size=16).hexdigest()
+            for raw, attrs in zip(rows, attributes, strict=True)
+        ]
+        return MappedRows(keys, rows, attributes, hashes, moments, lines, [None] * len(rows))
+
+    def _with_doubtful(
+        self,
+        rows: list[dict[str, Any]],
+        lines: list[int],
+        keys: list[str | None],
+        attributes: list[dict[str, Any]],
+        moments: list[Any],
+        columns: list[tuple[Field, list[Any]]],
+        doubtful: set[int],
+    ) -> MappedRows:
+        out = MappedRows()
+        for i, raw in enumerate(rows):
+            if i in doubtful:
+                self._checked(out, raw, lines[i], keys[i], columns, i, moments[i])
+            else:
+                attrs = attributes[i]
+                out.add(keys[i], raw, attrs, content_hash(raw, attrs), moments[i], lines[i], None)
+        return out
+
+    def _keys(self, rows: list[dict[str, Any]]) -> list[str | None]:
+        sep = self._key_sep
+        parts = [[as_text(g(raw)) for raw in rows] for g in self._key_getters]
+        if len(parts) == 1:
+            return [p.strip() if p else None for p in parts[0]]
+        return [
+            sep.join(p.strip() for p in ps) if all(ps) else None for ps in zip(*parts, strict=True)
+        ]
+
+    def _countries(self, f: Field, by_name: dict[str, list[Any]], count: int) -> list[str | None]:
+        """The country of each row for a contextual field: its mapped attribute, or the default."""
+        default, column = self._default_country, by_name.get(f.mapping.country_from)
+        if column is None:
+            return [default] * count
+        return [(v if v.__class__ is str else None) or default for v in column]
+
+    def _moments(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """Each row's source timestamp: a datetime, None, or a Refusal."""
+        if self._updated_getter is None:
+            return [None] * len(rows)
+        texts = [as_text(self._updated_getter(raw)) for raw in rows]
+        known = {t: self._parse_updated(t) for t in set(texts) if t is not None}
+        return [known.get(t) for t in texts]
+
+    def _checked(
+        self,
+        out: MappedRows,
+        raw: dict[str, Any],
+        line: int,
+        source_id: str | None,
+        columns: list[tuple[Field, list[Any]]],
+        i: int,
+        moment: Any,
+    ) -> None:
+        """One row with a missing key, refused or missing values: every reason, in order."""
+        reasons: list[str] = [] if source_id else [_MISSING_KEY]
         issues: list[str] = []
         attributes: dict[str, Any] = {}
-        for f in self._fields:
-            try:
-                value = f.value(raw, self._country(f, attributes))
-            except InvalidValue as exc:
-                message = f"field {f.name!r} (from {f.origin}): {exc}"
-                quarantine = f.on_invalid == "quarantine" or f.mapping.required
-                (reasons if quarantine else issues).append(message)
-                continue
-            if value is None and f.mapping.required:
-                reasons.append(f"field {f.name!r} (from {f.origin}): required but missing")
-            if value is not None:
+        for f, column in columns:
+            value, where = column[i], f"field {f.name!r} (from {f.origin})"
+            if value.__class__ is Refusal:
+                strict = f.on_invalid == "quarantine" or f.mapping.required
+                (reasons if strict else issues).append(f"{where}: {value.message}")
+            elif value is not None:
                 attributes[f.name] = value
-        updated_at = self._timestamp(raw, reasons)
+            elif f.mapping.required:
+                reasons.append(f"{where}: required but missing")
+        if moment.__class__ is Refusal:
+            reasons.append(f"last-modified time (from {self._updated.from_}): {moment.message}")
+            moment = None
         if reasons:
-            return QuarantinedRow(line=line, raw=raw, reasons=reasons, source_id=source_id)
-        return MappedRecord(
-            source_id=source_id,
-            raw=raw,
-            attributes=attributes,
-            content_hash=content_hash(raw, attributes),
-            source_updated_at=updated_at,
-            line=line,
-            issues=issues,
-        )
+            out.refused.append(QuarantinedRow(line, raw, reasons, source_id))
+            out.refused_at.append(i)
+        else:
+            out.add(
+                source_id,
+                raw,
+                attributes,
+                content_hash(raw, attributes),
+                moment,
+                line,
+                issues or None,
+            )
 
-    def _country(self, f: _Field, attributes: dict[str, Any]) -> str | None:
-        if not f.contextual:
-            return None
-        return attributes.get(f.mapping.country_from) or self._default_country
+    @staticmethod
+    def _moment_parser(parse: Step) -> Callable[[str], Any]:
+        """text -> UTC datetime, None or Refusal, memoised: extracts repeat their timestamps."""
 
-    def _timestamp(self, raw: dict[str, Any], reasons: list[str]) -> datetime | None:
-        if self._updated_getter is None:
-            return None
-        text = _as_text(self._updated_getter(raw))
-        if text is None:
-            return None
-        try:
-            iso = self._updated_parse(text)
-        except InvalidValue as exc:
-            reasons.append(f"last-modified time (from {self._updated.from_}): {exc}")
-            return None
-        return datetime.fromisoformat(iso).astimezone(UTC) if iso else None
+        @lru_cache(maxsize=CACHE_SIZE)
+        def moment(text: str) -> Any:
+            try:
+                iso = parse(text)
+            except InvalidValue as exc:
+                return Refusal(str(exc))
+            return datetime.fromisoformat(iso).astimezone(UTC) if iso else None
+
+        return moment
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _memoised_moment(text: str) -> Any:
+    """An ISO timestamp as a UTC datetime, or its Refusal (to_timestamp, without a round trip)."""
+    try:
+        return values.to_moment(text)
+    except InvalidValue as exc:
+        return Refusal(str(exc))
 
 
 def content_hash(raw: dict[str, Any], attributes: dict[str, Any]) -> str:
     """Hash of the raw payload and the mapped attributes: equal hashes mean nothing changed."""
-    data = orjson.dumps([raw, attributes], option=orjson.OPT_SORT_KEYS, default=str)
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    data = _dumps([raw, attributes], option=_SORTED, default=str)
+    return _blake2b(data, digest_size=16).hexdigest()

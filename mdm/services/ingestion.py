@@ -2,6 +2,10 @@
 
 Every input row ends stored (as a new version, or recognised as unchanged or stale) or
 quarantined with its reasons. A malformed file leaves the store as it was.
+
+A file is read as chunks of whole records; each chunk is parsed, mapped and encoded for the
+store (here, or on worker processes for large files) and comes back as version payloads,
+which this process writes in order, in one transaction.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,16 +21,28 @@ from typing import Any
 from mdm.config import HubConfig
 from mdm.domain import IngestCounts, MalformedFileError, MdmError, QuarantinedRow
 from mdm.mapping import RowMapper, content_hash
-from mdm.services.parallel_mapping import default_workers, map_chunk, map_chunks_in_parallel
-from mdm.services.readers import ParsedRow, ParseFailure, read_csv, read_jsonl
+from mdm.services.parallel_mapping import (
+    MappedChunk,
+    default_workers,
+    map_chunks_in_parallel,
+    map_rows,
+)
+from mdm.services.readers import (
+    ExtractFormat,
+    ParsedChunk,
+    ParsedRow,
+    ParseFailure,
+    read_chunks,
+)
 from mdm.services.record_versions import VersionPlanner
-from mdm.store import UnitOfWork, utcnow
+from mdm.store import UnitOfWork, VersionEncoder, utcnow
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10_000
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024
 Progress = Callable[[int], None]
+Mapping = Callable[[VersionEncoder], Iterator[MappedChunk]]
 
 
 @dataclass
@@ -55,40 +72,39 @@ def load_file(
 ) -> LoadReport:
     """Load one extract file of `entity_type` from `system` through its mapping.
 
-    Files above PARALLEL_FROM_BYTES are mapped on `workers` processes (default: the cores).
+    Files above PARALLEL_FROM_BYTES are parsed and mapped on `workers` processes (default:
+    the cores); `progress` is called with the number of bytes read as reading goes.
     """
     source = config.source_entity(system, entity_type)
     path = Path(path)
     if not path.is_file():
         raise MalformedFileError(str(path), "no such file")
     mapper = RowMapper(config.entity_types[entity_type], source, config.hub.default_country)
-    required = set(source.key_columns)
-    if source.format == "csv":
-        rows = read_csv(
-            path,
-            delimiter=source.delimiter,
-            quotechar=source.quotechar,
-            encoding=source.encoding,
-            required_columns=required,
-            on_read=progress,
-        )
-    else:
-        rows = read_jsonl(
-            path, encoding=source.encoding, required_columns=required, on_read=progress
-        )
+    extract = ExtractFormat(str(path), source.format, source.delimiter, source.quotechar)
+    chunks = read_chunks(
+        path,
+        extract,
+        encoding=source.encoding,
+        required_columns=set(source.key_columns),
+        on_read=progress,
+    )
     if workers is None:
         workers = default_workers() if path.stat().st_size >= PARALLEL_FROM_BYTES else 1
+
+    def mapped(encoder: VersionEncoder) -> Iterator[MappedChunk]:
+        if workers <= 1:
+            return (map_rows(mapper, encoder, extract.parse(chunk)) for chunk in chunks)
+        return map_chunks_in_parallel(chunks, mapper, encoder, extract, workers)
+
     return _ingest(
         uow,
-        mapper,
         system,
         entity_type,
-        rows,
+        mapped,
         str(path),
         _sha256(path),
         dry_run=dry_run,
         onboarding_id=onboarding_id,
-        workers=workers,
     )
 
 
@@ -111,35 +127,45 @@ def load_rows(
         else ParseFailure(i, repr(row), "unparseable row: not an object")
         for i, row in enumerate(rows, start=1)
     )
-    return _ingest(uow, mapper, system, entity_type, parsed, origin, None, dry_run=dry_run)
+
+    def mapped(encoder: VersionEncoder) -> Iterator[MappedChunk]:
+        return (
+            map_rows(mapper, encoder, ParsedChunk.of(chunk))
+            for chunk in _chunks(parsed, CHUNK_ROWS)
+        )
+
+    return _ingest(uow, system, entity_type, mapped, origin, None, dry_run=dry_run)
 
 
 def _ingest(
     uow: UnitOfWork,
-    mapper: RowMapper,
     system: str,
     entity_type: str,
-    rows: Iterator[ParsedRow | ParseFailure],
+    mapped: Mapping,
     origin: str,
     sha256: str | None,
     *,
     dry_run: bool,
     onboarding_id: str | None = None,
-    workers: int = 1,
 ) -> LoadReport:
+    """Store mapped chunks in order, in one transaction; `mapped` gets the store's encoder."""
     counts = IngestCounts()
     sample: list[dict[str, Any]] = []
     try:
         with uow:
             batch_id = _open_batch(uow, system, entity_type, origin, sha256, onboarding_id)
             planner = VersionPlanner(uow, entity_type, system, batch_id)
-            for chunk, (mapped, rejected) in _mapped_chunks(mapper, rows, workers):
-                counts.add(planner.store(mapped))
-                counts.quarantined += len(rejected)
-                counts.read += len(chunk)
-                quarantined = [_quarantine_row(q, batch_id, system, entity_type) for q in rejected]
-                uow.quarantine.add_many(quarantined)
-                sample.extend(quarantined[: max(0, 20 - len(sample))])
+            with closing(mapped(uow.source_records.encoder())) as chunks:
+                for chunk in chunks:
+                    counts.add(planner.store(chunk.payloads))
+                    counts.quarantined += len(chunk.rejected)
+                    counts.read += chunk.read
+                    quarantined = [
+                        _quarantine_row(q, batch_id, system, entity_type) for q in chunk.rejected
+                    ]
+                    if uow.quarantine.add_many(quarantined):
+                        planner.quarantined()
+                    sample.extend(quarantined[: max(0, 20 - len(sample))])
             uow.batches.finish(batch_id, "committed", counts.as_dict(), utcnow())
             uow.record_audit(
                 "load",
@@ -164,13 +190,6 @@ def _ingest(
     return LoadReport(
         None if dry_run else batch_id, system, entity_type, origin, counts, dry_run, sample
     )
-
-
-def _mapped_chunks(mapper: RowMapper, rows: Iterator[ParsedRow | ParseFailure], workers: int):
-    chunks = _chunks(rows, CHUNK_ROWS)
-    if workers <= 1:
-        return ((chunk, map_chunk(mapper, chunk)) for chunk in chunks)
-    return map_chunks_in_parallel(chunks, *mapper.definition, workers)
 
 
 def _quarantine_row(q: QuarantinedRow, batch_id: int, system: str, entity_type: str) -> dict:

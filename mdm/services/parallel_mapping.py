@@ -1,48 +1,73 @@
-"""Mapping of large extracts on several processes, in order, with bounded memory.
+"""Mapping of extract chunks, here or on worker processes, in order and with bounded memory.
 
-Parsing and storing stay in the calling process (one transaction); only the CPU-heavy
-mapping (normalisers, validators, hashing) runs in worker processes. Workers are
-started with `spawn`, so they share no database connection with the caller.
+A chunk is parsed, mapped, validated, normalised and encoded for the store (JSON text, content
+hash, timestamps) where it is processed, so a worker sends back compact payloads ready to
+insert: pickling mapped records with their raw dicts cost more than the mapping saved.
+Storing stays in the calling process, in one transaction. Workers are started with `spawn`,
+so they share no database connection with the caller.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
-from mdm.config import EntityTypeConfig, SourceEntityConfig
-from mdm.domain import MappedRecord, QuarantinedRow
+from mdm.domain import MdmError, QuarantinedRow
 from mdm.mapping import RowMapper
-from mdm.services.readers import ParsedRow, ParseFailure
+from mdm.services.extract_chunks import TextChunk
+from mdm.services.readers import ExtractFormat, ParsedChunk
+from mdm.store import VersionEncoder
 
-Mapped = tuple[list[MappedRecord], list[QuarantinedRow]]
-_worker_mapper: RowMapper | None = None
-
-
-def map_chunk(mapper: RowMapper, chunk: list[ParsedRow | ParseFailure]) -> Mapped:
-    """Map one chunk of parsed rows; parse failures become quarantined rows."""
-    mapped: list[MappedRecord] = []
-    rejected: list[QuarantinedRow] = []
-    for row in chunk:
-        if isinstance(row, ParseFailure):
-            rejected.append(QuarantinedRow(row.line, {"_text": row.raw}, [row.reason]))
-            continue
-        result = mapper.map_row(row.raw, row.line)
-        (mapped if isinstance(result, MappedRecord) else rejected).append(result)
-    return mapped, rejected
+_worker: tuple[RowMapper, VersionEncoder, ExtractFormat] | None = None
 
 
-def _init_worker(entity: EntityTypeConfig, source: SourceEntityConfig, country: str | None) -> None:
-    global _worker_mapper
-    _worker_mapper = RowMapper(entity, source, country)
+@dataclass(slots=True)
+class MappedChunk:
+    """What became of one chunk: version payloads of its records, in order, and its refusals."""
+
+    payloads: list[tuple[Any, ...]]
+    rejected: list[QuarantinedRow]
+    read: int
 
 
-def _map_in_worker(chunk: list[ParsedRow | ParseFailure]) -> Mapped:
-    assert _worker_mapper is not None
-    return map_chunk(_worker_mapper, chunk)
+def map_rows(mapper: RowMapper, encoder: VersionEncoder, parsed: ParsedChunk) -> MappedChunk:
+    """Map parsed rows and encode the records; parse failures become quarantined rows."""
+    mapped = mapper.map_columns(parsed.rows, parsed.lines, parsed.columns)
+    payloads = encoder.payloads(
+        mapped.source_ids,
+        mapped.raws,
+        mapped.attributes,
+        mapped.issues,
+        mapped.hashes,
+        mapped.updated,
+        mapped.lines,
+    )
+    rejected = mapped.refused
+    if parsed.failures:  # unparseable rows too, all in line order
+        failures = [QuarantinedRow(f.line, {"_text": f.raw}, [f.reason]) for f in parsed.failures]
+        rejected = sorted(rejected + failures, key=lambda q: q.line)
+    return MappedChunk(payloads, rejected, len(parsed.rows) + len(parsed.failures))
+
+
+def _init_worker(definition: tuple, encoder: VersionEncoder, extract: ExtractFormat) -> None:
+    global _worker
+    _worker = (RowMapper(*definition), encoder, extract)
+    # Mapping allocates millions of short-lived, acyclic objects (rows, values, payloads),
+    # freed by reference counting; the cyclic collector only rescans them, at about a seventh
+    # of a worker's time. Workers live for one load, so it is off in them.
+    gc.disable()
+
+
+def _map_in_worker(chunk: TextChunk) -> MappedChunk:
+    assert _worker is not None
+    mapper, encoder, extract = _worker
+    return map_rows(mapper, encoder, extract.parse(chunk))
 
 
 def default_workers() -> int:
@@ -50,26 +75,35 @@ def default_workers() -> int:
 
 
 def map_chunks_in_parallel(
-    chunks: Iterator[list[ParsedRow | ParseFailure]],
-    entity: EntityTypeConfig,
-    source: SourceEntityConfig,
-    default_country: str | None,
+    chunks: Iterator[TextChunk],
+    mapper: RowMapper,
+    encoder: VersionEncoder,
+    extract: ExtractFormat,
     workers: int,
-) -> Iterator[tuple[list[ParsedRow | ParseFailure], Mapped]]:
-    """Yield (chunk, mapped chunk) in input order, keeping a few chunks in flight."""
+) -> Iterator[MappedChunk]:
+    """Mapped chunks in input order, keeping a few in flight on `workers` processes."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(entity, source, default_country),
-    ) as pool:
-        pending: deque[tuple[list, Future[Mapped]]] = deque()
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(_map_in_worker, chunk)))
+        initargs=(mapper.definition, encoder, extract),
+    )
+    pending: deque[Future[MappedChunk]] = deque()
+    try:
+        while True:
+            try:
+                chunk = next(chunks, None)
+            except MdmError:  # the file cannot be read further: earlier chunks' errors first
+                for future in pending:
+                    future.result()
+                raise
+            if chunk is None:
+                break
+            pending.append(pool.submit(_map_in_worker, chunk))
             if len(pending) > workers * 2:
-                done_chunk, future = pending.popleft()
-                yield done_chunk, future.result()
+                yield pending.popleft().result()
         while pending:
-            done_chunk, future = pending.popleft()
-            yield done_chunk, future.result()
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,7 +1,9 @@
 """Readers of source extracts: CSV and JSON Lines, row by row with line numbers.
 
-A row that cannot be parsed is yielded as a ParseFailure (it will be quarantined); a file
-that cannot be read at all raises MalformedFileError naming the file, line and column.
+A file is read as chunks of whole records (extract_chunks.py), each parsed on its own, in
+this process or in a worker. A row that cannot be parsed is yielded as a ParseFailure (it
+will be quarantined); a file that cannot be read at all raises MalformedFileError naming the
+file, line and column.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from mdm.domain import MalformedFileError
+from mdm.services.extract_chunks import LONGEST_RECORD, TextChunk, csv_chunks, jsonl_chunks
 
 
 @dataclass(slots=True)
@@ -30,165 +33,154 @@ class ParseFailure:
     reason: str
 
 
-class _CountingReader(io.RawIOBase):
-    """Wraps a binary file and reports how many bytes have been read (for progress bars)."""
+@dataclass(slots=True)
+class ParsedChunk:
+    """The rows of a chunk (dicts, with their line numbers) and the lines that did not parse."""
 
-    def __init__(self, inner: BinaryIO, on_read: Callable[[int], None] | None) -> None:
-        self._inner, self._on_read = inner, on_read
+    rows: list[dict[str, Any]]
+    lines: list[int]
+    failures: list[ParseFailure]
+    columns: dict[str, tuple[Any, ...]] | None = None  # CSV: each column's cells, by row
 
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        self._inner.close()
-        super().close()
-
-    def readinto(self, buffer: Any) -> int:
-        n = self._inner.readinto(buffer)
-        if n and self._on_read:
-            self._on_read(n)
-        return n or 0
+    @classmethod
+    def of(cls, parsed: list[ParsedRow | ParseFailure]) -> ParsedChunk:
+        rows = [p for p in parsed if p.__class__ is ParsedRow]
+        failures = [p for p in parsed if p.__class__ is ParseFailure]
+        return cls([r.raw for r in rows], [r.line for r in rows], failures)
 
 
-def _text_stream(
-    path: Path, encoding: str, on_read: Callable[[int], None] | None
-) -> io.TextIOWrapper:
-    raw = _CountingReader(path.open("rb"), on_read)
-    return io.TextIOWrapper(io.BufferedReader(raw, 1 << 20), encoding=encoding, newline="")
+@dataclass(frozen=True, slots=True)
+class ExtractFormat:
+    """How the chunks of one extract file are parsed (picklable, for worker processes)."""
+
+    path: str
+    format: str  # "csv" or "jsonl"
+    delimiter: str = ","
+    quotechar: str = '"'
+
+    def parse(self, chunk: TextChunk) -> ParsedChunk:
+        """The rows of one chunk, with their file line numbers."""
+        if self.format == "csv":
+            return _csv_rows(self, chunk)
+        return ParsedChunk.of(list(_jsonl_rows(self.path, chunk)))
 
 
-def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> MalformedFileError:
-    """Find the line and byte of the first undecodable text (the decoder works in blocks)."""
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                line.decode(encoding)
-            except UnicodeDecodeError as bad:
-                return MalformedFileError(
-                    str(path),
-                    f"not valid {encoding} text ({bad.reason} at byte {bad.start + 1} of the "
-                    f"line: {line[max(0, bad.start - 10) : bad.end + 10]!r}); set the source's "
-                    "`encoding`",
-                    line=number,
-                )
-    return MalformedFileError(str(path), f"not valid {encoding} text ({exc.reason})")
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as handle:
-        handle.seek(0, io.SEEK_END)
-        if handle.tell() == 0:
-            return True
-        handle.seek(-1, io.SEEK_END)
-        return handle.read(1) in (b"\n", b"\r")
-
-
-def read_csv(
+def read_chunks(
     path: Path,
+    extract: ExtractFormat,
     *,
-    delimiter: str,
-    quotechar: str,
     encoding: str,
     required_columns: set[str],
     on_read: Callable[[int], None] | None = None,
-) -> Iterator[ParsedRow | ParseFailure]:
-    """Rows of a CSV file as dicts keyed by header; checks the header has the required columns."""
-    with _text_stream(path, encoding, on_read) as stream:
-        reader = csv.reader(stream, delimiter=delimiter, quotechar=quotechar, strict=True)
+) -> Iterator[TextChunk]:
+    """The file as chunks of whole records; checks the key columns are there."""
+    if extract.format == "csv":
+        return csv_chunks(
+            path,
+            delimiter=extract.delimiter,
+            quotechar=extract.quotechar,
+            encoding=encoding,
+            required_columns=required_columns,
+            on_read=on_read,
+        )
+    chunks = jsonl_chunks(path, encoding=encoding, on_read=on_read)
+    return _first_object_checked(chunks, str(path), required_columns)
+
+
+def _csv_rows(extract: ExtractFormat, chunk: TextChunk) -> ParsedChunk:
+    path, delimiter, header = extract.path, extract.delimiter, chunk.header
+    reader = csv.reader(
+        io.StringIO(chunk.text, newline=""),
+        delimiter=delimiter,
+        quotechar=extract.quotechar,
+        strict=True,
+    )
+    width, offset = len(header), chunk.first_line - 1
+    records: list[list[str]] = []
+    lines: list[int] = []
+    failures: list[ParseFailure] = []
+    add_record, add_line = records.append, lines.append
+    line, values = offset, None
+    try:
+        for values in reader:
+            if len(values) == width:
+                add_record(values)
+                add_line(line + 1)
+            elif values:
+                reason = f"unparseable row: {len(values)} fields where the header has {width}"
+                failures.append(ParseFailure(line + 1, delimiter.join(values), reason))
+            line = offset + reader.line_num
+    except csv.Error as exc:
+        raise MalformedFileError(
+            path, f"the file is truncated or badly quoted ({exc})", line=offset + reader.line_num
+        ) from None
+    if chunk.unterminated:
+        raise MalformedFileError(
+            path, f"a record runs on for more than {LONGEST_RECORD:,} characters", line=offset + 1
+        )
+    if values and len(values) < width and not chunk.text.endswith(("\n", "\r")):
+        raise MalformedFileError(  # a short last record, without a line end: cut off
+            path,
+            f"the last line is truncated ({failures[-1].reason.split(': ', 1)[1]})",
+            line=failures[-1].line,
+            column=header[len(values)],
+        )
+    rows = [dict(zip(header, values, strict=True)) for values in records]
+    # The same cells by column (a later duplicate column name wins, as in the dicts).
+    columns = dict(zip(header, zip(*records, strict=True), strict=True)) if records else None
+    return ParsedChunk(rows, lines, failures, columns)
+
+
+def _jsonl_rows(path: str, chunk: TextChunk) -> Iterator[ParsedRow | ParseFailure]:
+    lines = io.StringIO(chunk.text, newline="")
+    for line_no, text in enumerate(lines, start=chunk.first_line):
+        if not text.strip():
+            continue
         try:
-            header = next(reader, None)
-            if header is None:
-                raise MalformedFileError(str(path), "the file is empty (no header row)", line=1)
-            header = [h.strip() for h in header]
-            missing = sorted(required_columns - set(header))
-            if missing:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if not text.endswith("\n"):
                 raise MalformedFileError(
-                    str(path),
-                    f"missing column(s) {', '.join(map(repr, missing))} in the header "
-                    f"(found: {', '.join(header)}); check the delimiter {delimiter!r} and the mapping",
-                    line=1,
-                    column=missing[0],
-                )
-            width = len(header)
-            line = reader.line_num
-            held: ParseFailure | None = None  # a short row is held until we know it is not the last
-            short, held_width = False, 0
-            for values in reader:
-                if held is not None:
-                    yield held
-                    held = None
-                start, line = line + 1, reader.line_num
-                if len(values) == width:
-                    yield ParsedRow(start, dict(zip(header, values, strict=True)))
-                elif values:
-                    text = delimiter.join(values)
-                    short, held_width = len(values) < width, len(values)
-                    held = ParseFailure(
-                        start,
-                        text,
-                        f"unparseable row: {len(values)} fields where the header has {width}",
-                    )
-            if held is not None:
-                if short and not _ends_with_newline(path):
-                    raise MalformedFileError(
-                        str(path),
-                        f"the last line is truncated ({held.reason.split(': ', 1)[1]})",
-                        line=held.line,
-                        column=header[held_width],
-                    )
-                yield held
-        except UnicodeDecodeError as exc:
-            raise _decode_error(path, encoding, exc) from None
-        except csv.Error as exc:
-            raise MalformedFileError(
-                str(path), f"the file is truncated or badly quoted ({exc})", line=reader.line_num
-            ) from None
+                    path, f"the last line is truncated ({exc.msg})", line=line_no
+                ) from None
+            yield ParseFailure(
+                line_no, text.rstrip("\n"), f"unparseable row: {exc.msg} at column {exc.colno}"
+            )
+            continue
+        if not isinstance(value, dict):
+            yield ParseFailure(line_no, text.rstrip("\n"), "unparseable row: not a JSON object")
+            continue
+        yield ParsedRow(line_no, value)
 
 
-def read_jsonl(
-    path: Path,
-    *,
-    encoding: str,
-    required_columns: set[str],
-    on_read: Callable[[int], None] | None = None,
-) -> Iterator[ParsedRow | ParseFailure]:
-    """Objects of a JSON Lines file; a line that is not a JSON object is a ParseFailure."""
+def _first_object_checked(
+    chunks: Iterator[TextChunk], path: str, required_columns: set[str]
+) -> Iterator[TextChunk]:
+    """Pass chunks on, after checking the key fields in the file's first JSON object."""
     checked = False
-    line_no = 0
-    with _text_stream(path, encoding, on_read) as stream:
-        try:
-            for line_no, text in enumerate(stream, start=1):  # noqa: B007 - used after the loop
-                if not text.strip():
-                    continue
-                try:
-                    value = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    if not text.endswith("\n"):
-                        raise MalformedFileError(
-                            str(path), f"the last line is truncated ({exc.msg})", line=line_no
-                        ) from None
-                    yield ParseFailure(
-                        line_no,
-                        text.rstrip("\n"),
-                        f"unparseable row: {exc.msg} at column {exc.colno}",
+    for chunk in chunks:
+        if not checked:
+            for line_no, value in _objects(chunk):
+                missing = sorted(c for c in required_columns if c.split(".")[0] not in value)
+                if missing:
+                    raise MalformedFileError(
+                        path,
+                        f"missing key field(s) {', '.join(map(repr, missing))} in "
+                        "the first record; is this the right file for the mapping?",
+                        line=line_no,
+                        column=missing[0],
                     )
-                    continue
-                if not isinstance(value, dict):
-                    yield ParseFailure(
-                        line_no, text.rstrip("\n"), "unparseable row: not a JSON object"
-                    )
-                    continue
-                if not checked:
-                    missing = sorted(c for c in required_columns if c.split(".")[0] not in value)
-                    if missing:
-                        raise MalformedFileError(
-                            str(path),
-                            f"missing key field(s) {', '.join(map(repr, missing))} in "
-                            "the first record; is this the right file for the mapping?",
-                            line=line_no,
-                            column=missing[0],
-                        )
-                    checked = True
-                yield ParsedRow(line_no, value)
-        except UnicodeDecodeError as exc:
-            raise _decode_error(path, encoding, exc) from None
+                checked = True
+                break
+        yield chunk
+
+
+def _objects(chunk: TextChunk) -> Iterator[tuple[int, dict[str, Any]]]:
+    for line_no, text in enumerate(io.StringIO(chunk.text, newline=""), start=chunk.first_line):
+        if text.strip():
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(value, dict):
+                yield line_no, value

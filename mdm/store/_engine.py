@@ -21,7 +21,7 @@ def create_store_engine(url: str, **kwargs: object) -> sa.Engine:
     """An engine for the hub store; SQLite files get WAL mode and enforced foreign keys."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    kwargs.setdefault("json_serializer", _dumps)
+    kwargs.setdefault("json_serializer", json_text)
     kwargs.setdefault("json_deserializer", orjson.loads)
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
@@ -29,7 +29,8 @@ def create_store_engine(url: str, **kwargs: object) -> sa.Engine:
     return engine
 
 
-def _dumps(value: object) -> str:
+def json_text(value: object) -> str:
+    """The store's JSON serialiser (the engine's, and that of pre-encoded version rows)."""
     return orjson.dumps(value, default=str).decode("utf-8")
 
 

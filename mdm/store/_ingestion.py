@@ -64,6 +64,15 @@ class Quarantine:
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
 
+    def has_open(self, system: str, entity_type: str) -> bool:
+        """Whether any quarantined row of this system and type is still open."""
+        query = sa.select(quarantine.c.id).where(
+            quarantine.c.system == system,
+            quarantine.c.entity_type == entity_type,
+            quarantine.c.resolved_at.is_(None),
+        )
+        return self._c.execute(query.limit(1)).first() is not None
+
     def add_many(self, rows: Sequence[dict[str, Any]]) -> int:
         """Quarantine rows not already open with the same content; returns how many were new."""
         if not rows:

@@ -9,10 +9,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mdm.store._bulk import bulk_insert
+from mdm.store._bulk import bulk_insert, insert_encoded
 from mdm.store._tables import source_records as t
+from mdm.store._version_rows import JSON_COLUMNS, PAYLOAD_COLUMNS, VersionBatch, VersionEncoder
 
 _IN_CHUNK = 5000  # keys per IN (...) look-up; well inside SQLite's and PostgreSQL's limits
+older = t.alias("older")  # other versions of the same key
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,8 @@ class CurrentState:
     version: int
     content_hash: str
     source_updated_at: datetime | None
+    top_version: int = 0  # the highest version number held, stale ones included
+    hashes: frozenset[str] = frozenset()  # the content hashes of every version held
 
 
 class SourceRecords:
@@ -30,27 +34,126 @@ class SourceRecords:
 
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
+        self._encoder: VersionEncoder | None = None
+
+    def encoder(self) -> VersionEncoder:
+        """The encoder of version payloads for this store's backend (picklable)."""
+        if self._encoder is None:
+            self._encoder = VersionEncoder.for_connection(self._c)
+        return self._encoder
+
+    def has_current(self, entity_type: str, system: str) -> bool:
+        """Whether any current record of this type and system is stored."""
+        query = sa.select(t.c.id).where(
+            t.c.entity_type == entity_type, t.c.system == system, t.c.is_current
+        )
+        return self._c.execute(query.limit(1)).first() is not None
 
     def current_states(
         self, entity_type: str, system: str, source_ids: Iterable[str]
     ) -> dict[str, CurrentState]:
-        """Current version of each given key that exists, in a few set-based look-ups."""
+        """Current version of each given key that exists, with what its other versions hold.
+
+        Set-based look-ups: the current rows with their keys' highest version number, then
+        the content hashes of keys that hold more than one version (few do).
+        """
         ids = list(dict.fromkeys(source_ids))
-        found: dict[str, CurrentState] = {}
-        query = sa.select(
-            t.c.source_id, t.c.id, t.c.version, t.c.content_hash, t.c.source_updated_at
-        ).where(t.c.entity_type == entity_type, t.c.system == system, t.c.is_current)
+        ids_param = sa.bindparam("ids", expanding=True)
+        same_key = (
+            (older.c.entity_type == t.c.entity_type)
+            & (older.c.system == t.c.system)
+            & (older.c.source_id == t.c.source_id)
+        )
+        top = sa.select(sa.func.max(older.c.version)).where(same_key).scalar_subquery()
+        current = sa.select(
+            t.c.source_id, t.c.id, t.c.version, t.c.content_hash, t.c.source_updated_at, top
+        ).where(
+            t.c.entity_type == entity_type,
+            t.c.system == system,
+            t.c.is_current,
+            t.c.source_id.in_(ids_param),
+        )
+        rows = []
         for start in range(0, len(ids), _IN_CHUNK):
-            chunk = ids[start : start + _IN_CHUNK]
-            for row in self._c.execute(query.where(t.c.source_id.in_(chunk))):
-                found[row.source_id] = CurrentState(
-                    row.id, row.version, row.content_hash, row.source_updated_at
-                )
-        return found
+            rows += self._c.execute(current, {"ids": ids[start : start + _IN_CHUNK]}).all()
+        several = [row[0] for row in rows if row[5] != 1]
+        hashes = self._version_hashes(entity_type, system, several)
+        return {
+            key: CurrentState(
+                rid,
+                version,
+                content_hash,
+                updated,
+                top_version,
+                hashes.get(key) or frozenset((content_hash,)),
+            )
+            for key, rid, version, content_hash, updated, top_version in rows
+        }
+
+    def _version_hashes(
+        self, entity_type: str, system: str, source_ids: list[str]
+    ) -> dict[str, frozenset[str]]:
+        """The content hashes of every version of each given key."""
+        query = sa.select(t.c.source_id, t.c.content_hash).where(
+            t.c.entity_type == entity_type,
+            t.c.system == system,
+            t.c.source_id.in_(sa.bindparam("ids", expanding=True)),
+        )
+        found: dict[str, set[str]] = {}
+        for start in range(0, len(source_ids), _IN_CHUNK):
+            chunk = source_ids[start : start + _IN_CHUNK]
+            for key, content_hash in self._c.execute(query, {"ids": chunk}):
+                found.setdefault(key, set()).add(content_hash)
+        return {key: frozenset(values) for key, values in found.items()}
 
     def insert_versions(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert new versions in one executemany (rows carry every column but id)."""
         bulk_insert(self._c, t, rows)
+
+    def insert_first_versions(
+        self, batch: VersionBatch, payloads: Sequence[tuple[Any, ...]], now: datetime
+    ) -> None:
+        """Insert encoded payloads (PAYLOAD_COLUMNS) as version 1, current, of their keys."""
+        encoder = self.encoder()
+        shared = {
+            "entity_type": batch.entity_type,
+            "system": batch.system,
+            "batch_id": batch.batch_id,
+            "ingested_at": encoder.time(now),
+            "version": 1,
+            "is_current": encoder.flag(True),
+            "needs_match": encoder.flag(True),
+            "superseded_at": None,
+        }
+        insert_encoded(self._c, t, shared, PAYLOAD_COLUMNS, payloads, JSON_COLUMNS)
+
+    def insert_later_versions(
+        self,
+        batch: VersionBatch,
+        versions: Sequence[tuple[tuple[Any, ...], int, bool]],
+        now: datetime,
+    ) -> None:
+        """Insert encoded payloads as given (payload, version, is_current) versions."""
+        encoder = self.encoder()
+        shared = {
+            "entity_type": batch.entity_type,
+            "system": batch.system,
+            "batch_id": batch.batch_id,
+            "ingested_at": encoder.time(now),
+        }
+        columns = (*PAYLOAD_COLUMNS, "version", "is_current", "needs_match", "superseded_at")
+        superseded = encoder.time(now)
+        rows = [
+            (
+                *payload,
+                version,
+                encoder.flag(current),
+                encoder.flag(current),
+                None if current else superseded,
+            )
+            for payload, version, current in versions
+        ]
+        insert_encoded(self._c, t, shared, columns, rows, JSON_COLUMNS)
 
     def supersede(self, record_ids: Sequence[int], at: datetime) -> None:
         """Mark versions as no longer current (their successors are inserted next)."""

@@ -230,3 +230,25 @@ def test_large_files_map_on_worker_processes_with_the_same_result(
         assert uow.source_records.get_current("customer", "crm", "1234")["attributes"]["phone"] == (
             "+442079461234"
         )
+
+
+def test_a_record_with_a_stale_version_can_be_reloaded_and_updated_again(
+    uow_factory, small_config
+):
+    def row(name: str, modified: str) -> list[dict]:
+        return [{"Id": "1", "Name": name, "Country": "GB", "Modified": modified}]
+
+    load_rows(uow_factory(), small_config, "crm", "customer", row("New", "2024-02-01T00:00:00Z"))
+    old = row("Old", "2024-01-01T00:00:00Z")
+    assert load_rows(uow_factory(), small_config, "crm", "customer", old).counts.stale == 1
+    again = load_rows(uow_factory(), small_config, "crm", "customer", old)
+    assert (again.counts.stale, again.counts.unchanged) == (0, 1)  # that content is kept
+    newer = row("Newer", "2024-03-01T00:00:00Z")
+    assert load_rows(uow_factory(), small_config, "crm", "customer", newer).counts.updated == 1
+    with uow_factory() as uow:
+        versions = uow.source_records.versions("customer", "crm", "1")
+    assert [(v["version"], v["is_current"], v["attributes"]["name"]) for v in versions] == [
+        (1, False, "New"),
+        (2, False, "Old"),
+        (3, True, "Newer"),
+    ]
