@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handler(app)
     app.include_router(api_router)
     schema = build_schema(timeout=settings.request_timeout_seconds)
+    app.state.graphql_schema = schema
     app.add_route("/graphql", graphql_endpoint(schema), methods=["POST"], include_in_schema=False)
     app.include_router(_graphql_router(schema), prefix="/graphql", include_in_schema=False)
     app.add_middleware(CorrelationIdMiddleware)
