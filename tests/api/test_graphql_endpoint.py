@@ -3,6 +3,8 @@ the body is read, the correlation id echoed, bad bodies refused with 4xx, never 
 
 from __future__ import annotations
 
+import json
+
 from tests.api._http import auth
 
 QUERY = {"query": "{ changes { edges { cursor } } }"}
@@ -45,3 +47,30 @@ def test_get_is_still_served_by_strawberrys_router(loaded, client, keys):
     )
     assert response.status_code == 200 and response.json()["data"] == {"__typename": "Query"}
     assert "x-correlation-id" in response.headers
+
+
+def test_an_unknown_operation_name_or_a_mutation_is_an_error_in_the_body(client, keys):
+    unknown = client.post(
+        "/graphql",
+        json={"query": "query A { __typename }", "operationName": "B"},
+        headers=auth(keys.reader),
+    )
+    assert unknown.status_code == 200 and "B" in unknown.json()["errors"][0]["message"]
+    mutation = client.post("/graphql", json={"query": "mutation { x }"}, headers=auth(keys.reader))
+    assert mutation.status_code == 200 and mutation.json()["data"] is None
+    assert "mutation" in mutation.json()["errors"][0]["message"]
+
+
+def test_the_lean_path_and_strawberrys_router_answer_alike(loaded, client, keys):
+    query = 'query X($s: String!) { xref(system: "crm", sourceId: $s, entityType: "customer") { id } }'
+    for source_id in ("001A", "missing"):
+        variables = {"s": source_id}
+        post = client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=auth(keys.reader)
+        ).json()
+        get = client.get(
+            "/graphql",
+            params={"query": query, "variables": json.dumps(variables)},
+            headers=auth(keys.reader),
+        ).json()
+        assert post == get

@@ -8,6 +8,7 @@ import asyncio
 import strawberry
 
 from mdm.api.gql import HubSchema
+from mdm.api.gql._guards import DocumentCache, OperationGuards
 
 
 def test_a_query_nested_too_deep_is_refused(loaded, gql_post):
@@ -37,11 +38,15 @@ def test_an_operation_past_its_time_limit_returns_a_timeout_error():
             await asyncio.sleep(5)
             return 1
 
-    schema = HubSchema(query=Slow)
+    schema = HubSchema(query=Slow, extensions=[lambda: OperationGuards(schema.documents)])
+    schema.documents = DocumentCache(schema._schema)
     schema.timeout = 0.05
-    result = asyncio.run(schema.execute("{ wait }"))
-    assert result.data is None
-    assert result.errors[0].extensions == {"code": "TIMEOUT"}
+    for result in (
+        asyncio.run(schema.execute("{ wait }")),
+        asyncio.run(schema.execute_lean("{ wait }", None, None)),
+    ):
+        assert result.data is None
+        assert result.errors[0].extensions == {"code": "TIMEOUT"}
 
 
 def test_a_malformed_query_is_an_error_in_the_body_not_a_server_error(loaded, client, keys):
@@ -112,7 +117,6 @@ def test_a_cache_entry_made_under_other_rules_is_never_used():
 
 def test_unexpected_failures_are_masked_and_hub_errors_keep_their_code():
     from mdm.api.gql._errors import hub_errors
-    from mdm.api.gql._guards import DocumentCache, OperationGuards
     from mdm.domain import NotFoundError
 
     @strawberry.type
@@ -128,8 +132,9 @@ def test_unexpected_failures_are_masked_and_hub_errors_keep_their_code():
 
     schema = HubSchema(query=Failing, extensions=[lambda: OperationGuards(schema.documents)])
     schema.documents = DocumentCache(schema._schema)
-    broken = asyncio.run(schema.execute("{ broken }")).errors[0]
-    missing = asyncio.run(schema.execute("{ missing }")).errors[0]
-    assert broken.message == "Unexpected error." and "secret" not in str(broken.formatted)
-    assert broken.extensions == {"code": "INTERNAL_SERVER_ERROR"}
-    assert missing.message == "no such record" and missing.extensions == {"code": "NOT_FOUND"}
+    for execute in (schema.execute, lambda q: schema.execute_lean(q, None, None)):
+        broken = asyncio.run(execute("{ broken }")).errors[0]
+        missing = asyncio.run(execute("{ missing }")).errors[0]
+        assert broken.message == "Unexpected error." and "secret" not in str(broken.formatted)
+        assert broken.extensions == {"code": "INTERNAL_SERVER_ERROR"}
+        assert missing.message == "no such record" and missing.extensions == {"code": "NOT_FOUND"}

@@ -2,9 +2,10 @@
 
 The app hands it POST /graphql before FastAPI's middleware, router and dependency
 injection, which cost several times what a cached xref query does. It authenticates with
-the same checks as every other route (401, 403, 429), executes on the same schema (so the
-same guards and caches) and writes the result with orjson. GET (the GraphiQL IDE) is
-served by strawberry's router.
+the same checks as every other route (401, 403, 429), executes with `execute_lean` on the
+same schema (the same document cache, limits, masking and time limit, without strawberry's
+extension round) and writes the result with orjson. GET (the GraphiQL IDE) is served by
+strawberry's router.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class GraphQLPostEndpoint:
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return 400, {"detail": "expected a JSON object with a `query` string"}, {}
         correlation_id = scope.get("state", {}).get("correlation_id") or ""
-        result = await self.schema.execute(
+        result = await self.schema.execute_lean(
             payload["query"],
             variable_values=payload.get("variables"),
             context_value=HubContext(self.hub, key, correlation_id),

@@ -84,7 +84,12 @@ class OperationGuards(SchemaExtension):
         yield
         result = context.result
         if result is not None and result.errors:
-            result.errors = [_masked(e) if is_unexpected(e) else e for e in result.errors]
+            result.errors = mask_unexpected(result.errors)
+
+
+def mask_unexpected(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """The errors as the caller sees them: unexpected ones masked, the others as they are."""
+    return [_masked(e) if is_unexpected(e) else e for e in errors]
 
 
 def _masked(error: GraphQLError) -> GraphQLError:
