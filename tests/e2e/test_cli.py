@@ -82,3 +82,56 @@ def test_export_xrefs_and_golden_show_after_a_match(tmp_path):
     assert shown.returncode == 0 and golden_id in shown.stdout and "crm:" in shown.stdout
     again = _run(tmp_path, "match", "--entity", "customer")
     assert "0 created, 0 updated" in again.stdout
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_with_two_workers_answers_graphql_and_stops_on_sigterm(tmp_path):
+    import time
+
+    import httpx
+
+    assert _run(tmp_path, "init").returncode == 0
+    created = _run(tmp_path, "keys", "create", "--role", "reader")
+    secret = created.stdout.strip().splitlines()[-1]
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MDM_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
+        "MDM_CONFIG": str(FIXTURES / "small_hub.toml"),
+    }
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [*MDM, "serve", "--port", str(port), "--workers", "2"],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            started = server.poll() is None and time.monotonic() < deadline
+            assert started, f"server did not start: {log.read_text()}"
+            try:
+                response = httpx.post(
+                    f"http://127.0.0.1:{port}/graphql",
+                    json={"query": "{ __typename }"},
+                    headers={"Authorization": f"Bearer {secret}"},
+                )
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert response.json() == {"data": {"__typename": "Query"}}
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            raise
