@@ -31,6 +31,11 @@ def test_a_body_that_is_not_a_graphql_request_is_a_400(client, keys):
     assert not_json.status_code == 400 and "not JSON" in not_json.json()["detail"]
     no_query = client.post("/graphql", json={"variables": {}}, headers=auth(keys.reader))
     assert no_query.status_code == 400 and "query" in no_query.json()["detail"]
+    for bad in ({"variables": "{}"}, {"variables": [1]}, {"operationName": 3}):
+        response = client.post(
+            "/graphql", json={"query": "{ __typename }", **bad}, headers=auth(keys.reader)
+        )
+        assert response.status_code == 400, (bad, response.text)
 
 
 def test_an_oversized_body_is_a_413(client, keys):

@@ -60,6 +60,10 @@ class GraphQLPostEndpoint:
             return 400, {"detail": "the body is not JSON"}, {}
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return 400, {"detail": "expected a JSON object with a `query` string"}, {}
+        if not isinstance(payload.get("variables") or {}, dict):
+            return 400, {"detail": "`variables` must be a JSON object"}, {}
+        if not isinstance(payload.get("operationName") or "", str):
+            return 400, {"detail": "`operationName` must be a string"}, {}
         correlation_id = scope.get("state", {}).get("correlation_id") or ""
         result = await self.schema.execute_lean(
             payload["query"],
