@@ -222,6 +222,23 @@ def resolve_many(base: str, headers: dict, n: int) -> list[float]:
     return times[1:]
 
 
+def server_cpu(pid: int) -> float | None:
+    """CPU seconds used so far by the server and its worker processes (Linux /proc), or
+    None elsewhere. CPU per request varies less with the machine's other load than
+    requests per second do."""
+    try:
+        ticks, pending = 0, [pid]
+        while pending:
+            current = pending.pop()
+            stat = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(stat[11]) + int(stat[12])  # utime, stime
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            pending += [int(c) for c in children]
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def run_loop(coroutine):  # noqa: ANN001, ANN201
     try:
         import uvloop
@@ -266,14 +283,21 @@ def main() -> None:
             f"xref unloaded: p50 {ms(statistics.median(quiet))} (1 connection, "
             f"{len(quiet)} requests)"
         )
+        cpu_before = server_cpu(server.pid)
         times, wall, errors = run_loop(
             loaded(port, headers, args.records, args.seconds, args.connections)
         )
+        cpu_after = server_cpu(server.pid)
         times.sort()
+        cpu = (
+            f", server CPU {(cpu_after - cpu_before) / len(times) * 1e6:,.0f} us/request"
+            if cpu_before is not None and cpu_after is not None
+            else ""
+        )
         print(
             f"xref at {args.connections} connections: {len(times) / wall:,.0f} req/s, "
             f"p50 {ms(times[len(times) // 2])}, p99 {ms(times[int(len(times) * 0.99)])}, "
-            f"errors {errors}"
+            f"errors {errors}{cpu}"
         )
         many = resolve_many(base, headers, args.records)
         print(f"resolveMany(1000): median {ms(statistics.median(many))}, min {ms(min(many))}")
