@@ -25,8 +25,8 @@ def serve(
     workers: Annotated[
         int,
         typer.Option(
-            help="Worker processes, each with its own pool. One is best on 2 cores shared "
-            "with clients; add one per further core.",
+            help="Worker processes, each with its own pool: one per core on a machine of "
+            "its own; the default of one suits a small machine shared with its clients.",
         ),
     ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
