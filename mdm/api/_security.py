@@ -28,12 +28,16 @@ CorrelationId = Annotated[str, Depends(correlation_id)]
 
 def presented_key(request: Request) -> str | None:
     """The key from `Authorization: Bearer <key>` or `X-API-Key: <key>`."""
-    auth = request.headers.get("authorization")
-    if auth:
-        scheme, _, value = auth.partition(" ")
+    return key_in_headers(request.headers.get("authorization"), request.headers.get("x-api-key"))
+
+
+def key_in_headers(authorization: str | None, x_api_key: str | None) -> str | None:
+    """The key a request presents, given its first Authorization and X-API-Key headers."""
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
-    return request.headers.get("x-api-key") or None
+    return x_api_key or None
 
 
 def authenticated_key(request: Request, hub: Hub) -> ApiKey:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from strawberry.fastapi import GraphQLRouter
@@ -16,7 +17,7 @@ from mdm.api._rate_limit import RateLimiter
 from mdm.api._security import CorrelationId, Hub, ReaderKey
 from mdm.api._state import HubState
 from mdm.api.gql import HubContext, HubSchema, build_schema
-from mdm.api.gql._endpoint import graphql_endpoint
+from mdm.api.gql._endpoint import GraphQLPostEndpoint
 from mdm.api.rest import api_router
 from mdm.config import load_hub_config
 from mdm.services.api_keys import KeyVerifier
@@ -24,6 +25,25 @@ from mdm.settings import Settings
 from mdm.store import UnitOfWork, create_store_engine, limit_statement_time
 
 log = logging.getLogger(__name__)
+
+
+class HubApp(FastAPI):
+    """The FastAPI app, except that `POST /graphql` goes straight to the lean GraphQL
+    endpoint (under the correlation-id middleware only): the hot path skips the router,
+    dependency injection and Starlette's middleware stack."""
+
+    graphql_post: Any = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if (
+            self.graphql_post is not None
+            and scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] == "/graphql"
+        ):
+            await self.graphql_post(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = HubApp(
         lifespan=lifespan,
         title=f"{config.hub.name} API",
         version="1",
@@ -59,7 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handler(app)
     app.include_router(api_router)
     schema = build_schema(timeout=settings.request_timeout_seconds)
-    app.add_route("/graphql", graphql_endpoint(schema), methods=["POST"], include_in_schema=False)
+    app.state.graphql_schema = schema
+    app.graphql_post = CorrelationIdMiddleware(GraphQLPostEndpoint(hub, schema))
     app.include_router(_graphql_router(schema), prefix="/graphql", include_in_schema=False)
     app.add_middleware(CorrelationIdMiddleware)
 

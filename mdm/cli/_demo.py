@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import time
 import tomllib
 from pathlib import Path
@@ -13,7 +15,8 @@ from mdm.cli import _match
 from mdm.cli._context import CliContext, console
 from mdm.cli._ingest import _load_with_progress, print_load_report, print_summary
 from mdm.cli._match import print_match_report
-from mdm.services import match_runs, store_admin
+from mdm.cli._serve import run_server
+from mdm.services import api_keys, exports, match_runs, store_admin
 
 
 def demo(
@@ -24,8 +27,15 @@ def demo(
     fresh: Annotated[
         bool, typer.Option(help="Start from an empty store (SQLite file only).")
     ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(help="End by serving the API on the result (--no-serve for scripts)."),
+    ] = True,
+    host: Annotated[str, typer.Option(help="Interface the API listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port of the API.")] = 8000,
 ) -> None:
-    """Initialise the store and load every sample extract, then print a summary."""
+    """Initialise the store, load every sample extract, match, print a summary, then serve
+    the API on the result with a reader key made for the demo (until Ctrl-C)."""
     cli: CliContext = ctx.obj
     if fresh:
         _remove_sqlite_file(cli.settings.database_url)
@@ -57,7 +67,51 @@ def demo(
     print_summary(cli)
     elapsed = time.perf_counter() - started
     console.print(f"Done in {elapsed:.1f} s. Store: {cli.settings.database_url}")
-    console.print("Next: `mdm serve` for the GraphQL API, `mdm export xrefs` for the xref table.")
+    if not serve:
+        console.print("Next: `mdm serve` for the GraphQL API, `mdm export xrefs` for the xrefs.")
+        return
+    _serve_the_result(cli, host, port, manifest.parent.parent)
+
+
+def _serve_the_result(cli: CliContext, host: str, port: int, root: Path) -> None:
+    """Make a reader key, show how to query the API with it, then serve until Ctrl-C."""
+    secret = api_keys.create_key(cli.uow(), "reader", name="demo").secret
+    url = f"http://{host}:{port}"
+    console.rule("[b]4. The xref API")
+    console.print(f"GraphQL  {url}/graphql (GraphiQL in a browser)")
+    console.print(f"REST     {url}/api/v1 (OpenAPI at {url}/docs)")
+    console.print("API key made for the demo (role reader; `mdm keys revoke` to drop it):")
+    console.print(secret, markup=False, soft_wrap=True)
+    console.print("Which golden record is this source record? (graphql/operations/xref_lookup):")
+    console.print(_example_curl(cli, url, secret, root), markup=False, soft_wrap=True)
+    console.print("Serving; Ctrl-C stops.")
+    cli.close()  # the server opens its own pool
+    run_server(cli.settings, host, port)
+
+
+def _example_curl(cli: CliContext, url: str, secret: str, root: Path) -> str:
+    """A curl command running the xref look-up example on a source record of the store."""
+    found = exports.example_xref(cli.uow(), "customer")
+    system, source_id = found[:2] if found else ("crm", "001A")
+    path = Path("graphql/operations/xref_lookup.graphql")
+    path = path if path.is_file() else root / path
+    text = path.read_text("utf-8") if path.is_file() else _XREF_QUERY
+    query = " ".join(word for line in text.splitlines() for word in line.split("#")[0].split())
+    body = json.dumps(
+        {
+            "query": query,
+            "variables": {"system": system, "sourceId": source_id, "entityType": "customer"},
+        }
+    )
+    return (
+        f"curl -s {url}/graphql -H {shlex.quote('Authorization: Bearer ' + secret)} "
+        f"-H 'Content-Type: application/json' -d {shlex.quote(body)}"
+    )
+
+
+_XREF_QUERY = """query XrefLookup($system: String!, $sourceId: String!, $entityType: String!) {
+  xref(system: $system, sourceId: $sourceId, entityType: $entityType) {
+    id attributes { name value system } sourceRecords { system sourceId } } }"""
 
 
 def _dependency_order(config) -> list[str]:  # noqa: ANN001 - a HubConfig

@@ -64,7 +64,8 @@ def revoke(
     ctx: typer.Context,
     key_id: Annotated[str, typer.Argument(metavar="ID", help="The key's id (mk_...).")],
 ) -> None:
-    """Revoke a key: requests with it are refused from now on."""
+    """Revoke a key: running API servers refuse it within MDM_API_KEY_CACHE_SECONDS."""
     cli: CliContext = ctx.obj
     api_keys.revoke_key(cli.uow(), key_id)
-    console.print(f"Revoked {key_id}.")
+    seconds = cli.settings.api_key_cache_seconds
+    console.print(f"Revoked {key_id}. Running API servers refuse it within {seconds:g} s.")

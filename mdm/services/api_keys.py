@@ -11,7 +11,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +65,8 @@ def list_keys(uow: UnitOfWork) -> list[ApiKey]:
 
 
 def revoke_key(uow: UnitOfWork, key_id: str) -> None:
-    """Revoke a live key; it stops working at once (or within the API's key cache time)."""
+    """Revoke a live key. Running API servers refuse it within their key cache time
+    (MDM_API_KEY_CACHE_SECONDS, 5 s by default; see KeyVerifier)."""
     with uow:
         if not uow.api_keys.revoke(key_id, utcnow()):
             raise NotFoundError(f"no live API key {key_id!r} (see `mdm keys list`)")
@@ -88,30 +89,41 @@ def authenticate(uow: UnitOfWork, presented: str) -> ApiKey | None:
 
 
 class KeyVerifier:
-    """Authenticates keys, remembering answers for `ttl` seconds to keep the hot path off
-    the store. A revoked key stops working within `ttl`."""
+    """Authenticates presented keys, remembering each answer (the key, or "no such live
+    key") for `ttl` seconds so the hot path stays off the store: a revoked key is refused
+    within `ttl` seconds. At most `max_entries` answers are kept (the oldest go first);
+    they are keyed by a hash of what was presented, so no secret stays in memory."""
 
-    def __init__(self, uow_factory: Any, ttl: float = 5.0, max_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        ttl: float = 5.0,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._uow_factory = uow_factory
-        self._ttl = ttl
-        self._max = max_entries
-        self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+        self.ttl = ttl
+        self._max = max(1, max_entries)
+        self._clock = clock
+        self._answers: dict[bytes, tuple[float, ApiKey | None]] = {}
         self._lock = threading.Lock()
 
     def verify(self, presented: str) -> ApiKey | None:
-        if self._ttl <= 0:
+        """The live key `presented` is, or None."""
+        if self.ttl <= 0:
             return authenticate(self._uow_factory(), presented)
-        now = time.monotonic()
-        hit = self._cache.get(presented)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        now = self._clock()
+        fingerprint = hashlib.sha256(presented.encode()).digest()
+        answer = self._answers.get(fingerprint)
+        if answer is not None and answer[0] > now:
+            return answer[1]
         key = authenticate(self._uow_factory(), presented)
         with self._lock:
-            if len(self._cache) >= self._max:
-                self._cache.clear()
-            self._cache[presented] = (now + self._ttl, key)
+            self._answers.pop(fingerprint, None)
+            while len(self._answers) >= self._max:
+                del self._answers[next(iter(self._answers))]
+            self._answers[fingerprint] = (now + self.ttl, key)
         return key
-
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()

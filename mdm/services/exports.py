@@ -30,6 +30,16 @@ def export_xrefs(
     return count
 
 
+def example_xref(uow: UnitOfWork, entity_type: str) -> tuple[str, str, str] | None:
+    """(system, source_id, golden_id) of one open cross-reference of `entity_type` (the
+    first in key order), for example queries; None if there is none."""
+    with uow:
+        for batch in uow.golden.iter_xrefs(entity_type, batch_size=1):
+            _, system, source_id, golden_id = batch[0]
+            return system, source_id, golden_id
+    return None
+
+
 def describe_golden(uow: UnitOfWork, golden_id: str) -> dict:
     """A golden record for humans: redirect followed, attributes with provenance, members."""
     with uow:

@@ -112,13 +112,19 @@ def resolve_many(
     for key in keys:
         by_type[key.entity_type].append((key.system, key.source_id))
     with uow:
-        linked: dict[RecordKey, str] = {}
+        linked: dict[tuple[str, str, str], dict[str, Any]] = {}  # plain tuples hash faster
         for entity_type, pairs in by_type.items():
-            found = uow.lookups.golden_ids_by_xref(entity_type, pairs)
-            linked.update({RecordKey(entity_type, s, i): g for (s, i), g in found.items()})
-        rows = _follow(uow, list(dict.fromkeys(linked.values())))
-    views = {g: GoldenRecordView.from_row(row) for g, row in rows.items()}
-    return [views.get(linked.get(key, "")) for key in keys]
+            found = uow.lookups.goldens_by_xref(entity_type, pairs)
+            linked.update({(entity_type, s, i): row for (s, i), row in found.items()})
+        current = {row["golden_id"]: row for row in linked.values()}
+        retired = [gid for gid, row in current.items() if row["redirect_to"]]
+        if retired:  # merged away since the xref was written: resolve to the survivors
+            survivors = _follow(uow, retired)
+            for gid in retired:
+                current[gid] = survivors.get(gid)
+    views = {gid: GoldenRecordView.from_row(row) for gid, row in current.items() if row}
+    rows = (linked.get((k.entity_type, k.system, k.source_id)) for k in keys)
+    return [views.get(row["golden_id"]) if row else None for row in rows]
 
 
 def members_of(uow: UnitOfWork, golden_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:

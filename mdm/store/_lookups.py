@@ -27,12 +27,13 @@ _GOLDEN_COLUMNS = (
     g.c.version,
     g.c.attributes,
     g.c.provenance,
-    g.c.created_at,
     g.c.updated_at,
 )
+_XREF_JOIN = x.join(g, g.c.golden_id == x.c.golden_id)
+# The hot path: the current xref by its unique partial index, then the record by its key.
 _XREF_GOLDEN = (
     sa.select(*_GOLDEN_COLUMNS)
-    .select_from(x.join(g, g.c.golden_id == x.c.golden_id))
+    .select_from(_XREF_JOIN)
     .where(
         x.c.entity_type == sa.bindparam("entity_type"),
         x.c.system == sa.bindparam("system"),
@@ -47,6 +48,14 @@ def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[An
         yield items[start : start + size]
 
 
+def _by_system(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """system -> its distinct source ids, in the order given."""
+    by_system: dict[str, list[str]] = defaultdict(list)
+    for system, source_id in dict.fromkeys(keys):
+        by_system[system].append(source_id)
+    return by_system
+
+
 class Lookups:
     """Queries over golden records, xrefs, history and the outbox (never writes)."""
 
@@ -57,25 +66,41 @@ class Lookups:
         self, entity_type: str, system: str, source_id: str
     ) -> dict[str, Any] | None:
         """The golden record a current xref points at: one indexed join (the hot path)."""
-        row = (
-            self._c.execute(
-                _XREF_GOLDEN,
-                {"entity_type": entity_type, "system": system, "source_id": source_id},
-            )
-            .mappings()
-            .first()
-        )
-        return dict(row) if row else None
+        row = self._c.execute(
+            _XREF_GOLDEN, {"entity_type": entity_type, "system": system, "source_id": source_id}
+        ).first()
+        return row._asdict() if row else None
+
+    def goldens_by_xref(
+        self, entity_type: str, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """(system, source_id) -> row of the golden record its current xref points at: one
+        indexed join per system and 1,000 keys, not one look-up per key."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for system, ids in _by_system(keys).items():
+            for chunk in _chunks(ids):
+                query = (
+                    sa.select(x.c.source_id, *_GOLDEN_COLUMNS)
+                    .select_from(_XREF_JOIN)
+                    .where(
+                        x.c.entity_type == entity_type,
+                        x.c.system == system,
+                        x.c.source_id.in_(chunk),
+                        x.c.valid_to.is_(None),
+                    )
+                )
+                result = self._c.execute(query)
+                names = list(result.keys())[1:]
+                for source_id, *values in result:
+                    found[(system, source_id)] = dict(zip(names, values, strict=True))
+        return found
 
     def golden_ids_by_xref(
         self, entity_type: str, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], str]:
         """(system, source_id) -> golden id of the current xrefs, one IN list per system."""
-        by_system: dict[str, list[str]] = defaultdict(list)
-        for system, source_id in dict.fromkeys(keys):
-            by_system[system].append(source_id)
         found: dict[tuple[str, str], str] = {}
-        for system, ids in by_system.items():
+        for system, ids in _by_system(keys).items():
             for chunk in _chunks(ids):
                 query = sa.select(x.c.source_id, x.c.golden_id).where(
                     x.c.entity_type == entity_type,
@@ -92,9 +117,10 @@ class Lookups:
         ids = list(dict.fromkeys(golden_ids))
         found: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(ids):
-            query = sa.select(*_GOLDEN_COLUMNS).where(g.c.golden_id.in_(chunk))
-            for row in self._c.execute(query).mappings():
-                found[row["golden_id"]] = dict(row)
+            result = self._c.execute(sa.select(*_GOLDEN_COLUMNS).where(g.c.golden_id.in_(chunk)))
+            names = list(result.keys())
+            for values in result:
+                found[values[0]] = dict(zip(names, values, strict=True))
         return found
 
     def members(

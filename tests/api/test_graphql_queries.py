@@ -103,6 +103,25 @@ def test_resolve_many_answers_every_key_in_order_with_null_for_unlinked_keys(loa
     ]
 
 
+def test_resolve_many_takes_keys_written_in_the_document_too(loaded, gql_post):
+    body = gql_post(
+        '{ resolveMany(keys: [{entityType: "customer", system: "crm", sourceId: "001B"},'
+        ' {sourceId: "P1", system: "psa", entityType: "customer"}])'
+        " { entityType system sourceId goldenRecord { id } } }"
+    )
+    assert body["data"]["resolveMany"] == [
+        {"entityType": "customer", "system": "crm", "sourceId": "001B",
+         "goldenRecord": {"id": loaded["beta"]}},
+        {"entityType": "customer", "system": "psa", "sourceId": "P1",
+         "goldenRecord": {"id": loaded["acme"]}},
+    ]
+
+
+def test_a_key_missing_a_field_is_refused_by_validation(loaded, gql_post):
+    body = gql_post('{ resolveMany(keys: [{system: "crm", sourceId: "001B"}]) { sourceId } }')
+    assert body["data"] is None and "entityType" in body["errors"][0]["message"]
+
+
 def test_resolve_many_refuses_more_than_a_thousand_keys(loaded, gql_post):
     keys = [{"entityType": "customer", "system": "crm", "sourceId": str(i)} for i in range(1001)]
     body = gql_post(

@@ -101,3 +101,25 @@ def test_the_cli_creates_lists_and_revokes_keys(settings, monkeypatch):
     assert runner.invoke(cli_app, ["keys", "revoke", key_id]).exit_code == 0
     bad = runner.invoke(cli_app, ["keys", "create", "--role", "writer"])
     assert bad.exit_code != 0
+
+
+def test_with_the_key_cache_on_a_revoked_key_is_refused_within_the_cache_time(
+    settings, keys, engine
+):
+    import time
+
+    import httpx
+
+    app = create_app(settings.model_copy(update={"api_key_cache_seconds": 0.5}))
+    with LiveServer(app) as server, httpx.Client(base_url=server.url) as client:
+        assert client.post("/graphql", json=QUERY, headers=auth(keys.reader)).status_code == 200
+        api_keys.revoke_key(UnitOfWork(engine), keys.reader.split(".")[0])
+        deadline = time.monotonic() + 0.5
+        refused = False
+        while time.monotonic() < deadline + 0.5 and not refused:
+            refused = client.post("/graphql", json=QUERY, headers=auth(keys.reader)).status_code == 401
+            time.sleep(0.05)
+        assert refused and time.monotonic() <= deadline + 0.5
+        rest = client.post("/api/v1/systems/psa/customer/records", json={"records": []},
+                           headers=auth(keys.reader))
+        assert rest.status_code == 401

@@ -82,3 +82,124 @@ def test_export_xrefs_and_golden_show_after_a_match(tmp_path):
     assert shown.returncode == 0 and golden_id in shown.stdout and "crm:" in shown.stdout
     again = _run(tmp_path, "match", "--entity", "customer")
     assert "0 created, 0 updated" in again.stdout
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_with_two_workers_answers_graphql_and_stops_on_sigterm(tmp_path):
+    import time
+
+    import httpx
+
+    assert _run(tmp_path, "init").returncode == 0
+    created = _run(tmp_path, "keys", "create", "--role", "reader")
+    secret = created.stdout.strip().splitlines()[-1]
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MDM_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
+        "MDM_CONFIG": str(FIXTURES / "small_hub.toml"),
+    }
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [*MDM, "serve", "--port", str(port), "--workers", "2"],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            started = server.poll() is None and time.monotonic() < deadline
+            assert started, f"server did not start: {log.read_text()}"
+            try:
+                response = httpx.post(
+                    f"http://127.0.0.1:{port}/graphql",
+                    json={"query": "{ __typename }"},
+                    headers={"Authorization": f"Bearer {secret}"},
+                )
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert response.json() == {"data": {"__typename": "Query"}}
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            raise
+
+
+def _small_manifest(tmp_path: Path) -> Path:
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text(
+        f'[[load]]\nsystem = "crm"\nentity = "customer"\nfile = "{FIXTURES / "crm_small.csv"}"\n',
+        "utf-8",
+    )
+    return manifest
+
+
+def test_demo_without_serving_ends_after_its_summary(tmp_path):
+    result = _run(tmp_path, "demo", "--manifest", str(_small_manifest(tmp_path)), "--no-serve")
+    assert result.returncode == 0, result.stderr
+    assert "Done in" in result.stdout and "Serving" not in result.stdout
+
+
+def test_demo_ends_serving_the_api_with_a_key_and_an_example_that_works(tmp_path):
+    import shlex
+    import threading
+    import time
+
+    import httpx
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MDM_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
+        "MDM_CONFIG": str(FIXTURES / "small_hub.toml"),
+        "COLUMNS": "200",
+    }
+    args = ["demo", "--manifest", str(_small_manifest(tmp_path)), "--port", str(port)]
+    lines: list[str] = []
+    demo = subprocess.Popen(
+        [*MDM, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    reader = threading.Thread(target=lambda: lines.extend(demo.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 180
+        while not any(line.startswith("Serving") for line in lines):
+            assert demo.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.2)
+        curl = next(line for line in lines if line.startswith("curl "))
+        words = shlex.split(curl)
+        headers = dict(words[i + 1].split(": ", 1) for i, w in enumerate(words) if w == "-H")
+        body = words[words.index("-d") + 1]
+        assert headers["Authorization"].split()[1] in "".join(lines)  # the key was shown
+        while True:
+            try:
+                response = httpx.post(words[2], content=body, headers=headers)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and demo.poll() is None, "".join(lines)
+                time.sleep(0.2)
+        record = response.json()["data"]["xref"]
+        assert record["id"].startswith("CUS-") and record["sourceRecords"]
+    finally:
+        demo.terminate()
+        try:
+            demo.wait(30)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            demo.wait()
+            raise
+        reader.join(10)
+        demo.stdout.close()

