@@ -37,18 +37,14 @@ def demo(
     """Initialise the store, load every sample extract, match, print a summary, then serve
     the API on the result with a reader key made for the demo (until Ctrl-C)."""
     cli: CliContext = ctx.obj
+    plan = _read_manifest(manifest)
     if fresh:
         _remove_sqlite_file(cli.settings.database_url)
     started = time.perf_counter()
     store_admin.initialise_store(cli.engine)
     console.rule("[b]1. Load the source extracts")
-    plan = tomllib.loads(manifest.read_text("utf-8"))
     for step in plan.get("load", []):
-        path = (
-            manifest.parent / Path(step["file"]).name
-            if not Path(step["file"]).exists()
-            else Path(step["file"])
-        )
+        path = manifest.parent / step["file"]
         report = _load_with_progress(cli, step["system"], step["entity"], path, dry_run=False)
         print_load_report(report)
     console.rule("[b]2. Train, match and build golden records")
@@ -71,6 +67,29 @@ def demo(
         console.print("Next: `mdm serve` for the GraphQL API, `mdm export xrefs` for the xrefs.")
         return
     _serve_the_result(cli, host, port, manifest.parent.parent)
+
+
+def _read_manifest(manifest: Path) -> dict:
+    """The load plan, with every file it names checked before anything is loaded; file
+    names are relative to the manifest's folder."""
+    try:
+        plan = tomllib.loads(manifest.read_text("utf-8"))
+    except FileNotFoundError:
+        raise typer.BadParameter(f"no manifest at {manifest}", param_hint="--manifest") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise typer.BadParameter(f"{manifest}: {exc}", param_hint="--manifest") from None
+    problems = []
+    for i, step in enumerate(plan.get("load", []), 1):
+        missing = [k for k in ("system", "entity", "file") if k not in step]
+        if missing:
+            problems.append(f"load step {i}: missing {', '.join(missing)}")
+        elif not (manifest.parent / step["file"]).is_file():
+            problems.append(
+                f"load step {i}: no file {step['file']!r} in {manifest.parent.resolve()}"
+            )
+    if problems:
+        raise typer.BadParameter(f"{manifest}: " + "; ".join(problems), param_hint="--manifest")
+    return plan
 
 
 def _serve_the_result(cli: CliContext, host: str, port: int, root: Path) -> None:

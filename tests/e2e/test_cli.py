@@ -152,6 +152,34 @@ def test_demo_without_serving_ends_after_its_summary(tmp_path):
     assert "Done in" in result.stdout and "Serving" not in result.stdout
 
 
+def test_demo_reads_files_next_to_its_manifest_wherever_it_is_run_from(tmp_path):
+    extract = tmp_path / "acquired"
+    extract.mkdir()
+    (extract / "accounts.csv").write_bytes((FIXTURES / "crm_small.csv").read_bytes())
+    manifest = extract / "manifest.toml"
+    manifest.write_text(
+        '[[load]]\nsystem = "crm"\nentity = "customer"\nfile = "accounts.csv"\n', "utf-8"
+    )
+    result = _run(tmp_path, "demo", "--manifest", str(manifest), "--no-serve")
+    assert result.returncode == 0, result.stderr
+    assert "inserted 3" in result.stdout
+
+
+def test_demo_refuses_a_manifest_naming_a_missing_file_before_touching_the_store(tmp_path):
+    manifest = tmp_path / "manifest.toml"
+    manifest.write_text(
+        '[[load]]\nsystem = "crm"\nentity = "customer"\nfile = "gone.csv"\n'
+        '[[load]]\nsystem = "crm"\nfile = "x.csv"\n',
+        "utf-8",
+    )
+    result = _run(tmp_path, "demo", "--manifest", str(manifest), "--no-serve")
+    assert result.returncode != 0
+    message = " ".join(result.stderr.split())
+    assert "load step 1: no file 'gone.csv'" in message
+    assert "load step 2: missing entity" in message
+    assert not (tmp_path / "hub.db").exists()
+
+
 def test_demo_ends_serving_the_api_with_a_key_and_an_example_that_works(tmp_path):
     import shlex
     import threading

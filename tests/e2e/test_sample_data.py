@@ -27,7 +27,7 @@ def sample_store(tmp_path_factory):
     engine = create_store_engine(f"sqlite:///{tmp_path_factory.mktemp('s') / 'hub.db'}")
     upgrade_store(engine)
     plan = tomllib.loads((SAMPLES / "manifest.toml").read_text("utf-8"))
-    reports = [load_file(UnitOfWork(engine), config, s["system"], s["entity"], ROOT / s["file"])
+    reports = [load_file(UnitOfWork(engine), config, s["system"], s["entity"], SAMPLES / s["file"])
                for s in plan["load"]]
     matches = {t: match_runs.run_match(UnitOfWork(engine), config, t)
                for t in ("legal_entity", "customer", "project")}
