@@ -16,11 +16,12 @@ from mdm.config._models import (
     StepSpec,
     TimestampMapping,
 )
-from mdm.config._survivorship import RULE_NAMES, AttributeRule, SurvivorshipConfig
+from mdm.config._survivorship import RULE_NAMES, AttributeRule, Lifecycle, SurvivorshipConfig
 
 __all__ = [
     "RULE_NAMES",
     "AttributeRule",
+    "Lifecycle",
     "SurvivorshipConfig",
     "ATTRIBUTE_TYPES",
     "STEP_PARAMETERS",

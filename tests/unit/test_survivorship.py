@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from mdm.config import AttributeRule, SurvivorshipConfig
+from mdm.config import AttributeRule, Lifecycle, SurvivorshipConfig
 from mdm.services.golden import Member, choose, survive
 
 
@@ -82,3 +82,93 @@ def test_an_attribute_no_member_has_is_absent_not_null():
         [_m("crm", "1", 1, name="A")], ["name", "tax_id"], SurvivorshipConfig()
     )
     assert values == {"name": "A"} and set(provenance) == {"name"}
+
+
+def _stages():
+    """Legal name: from the CRM while the customer exists nowhere else; once an ERP record
+    exists, only the ERP's value counts (even where it has none)."""
+    return SurvivorshipConfig(
+        attributes={
+            "legal_name": AttributeRule(
+                rule="source_priority",
+                systems=("erp",),
+                only_listed=True,
+                when=Lifecycle(present=("erp",)),
+                otherwise=AttributeRule(rule="source_priority", systems=("crm", "psa")),
+            )
+        }
+    )
+
+
+def test_a_lifecycle_condition_picks_the_rule_for_the_records_stage():
+    config = _stages()
+    prospect = [_m("psa", "p", 9, legal_name="ACME"), _m("crm", "1", 1, legal_name="Acme Ltd")]
+    values, provenance = survive(prospect, ["legal_name"], config)
+    assert values == {"legal_name": "Acme Ltd"}
+    assert "when" not in provenance["legal_name"]
+
+    billed = [*prospect, _m("erp", "7", 1, legal_name="Acme Holdings Limited")]
+    values, provenance = survive(billed, ["legal_name"], config)
+    assert values == {"legal_name": "Acme Holdings Limited"}
+    assert provenance["legal_name"]["when"] == "erp present"
+
+
+def test_only_listed_systems_count_once_the_condition_holds():
+    config = _stages()
+    billed_without_name = [
+        _m("crm", "1", 1, legal_name="Acme Ltd"),
+        _m("erp", "7", 1, name="Acme"),
+    ]
+    values, _ = survive(billed_without_name, ["legal_name"], config)
+    assert "legal_name" not in values  # the CRM's free-typed legal name no longer stands
+    single = survive([_m("crm", "1", 1, legal_name="Acme Ltd")], ["legal_name"], config)
+    assert single[0] == {"legal_name": "Acme Ltd"}
+
+
+def test_an_absent_condition_holds_only_while_none_of_its_systems_has_a_record():
+    condition = Lifecycle(absent=("erp", "apac_erp"))
+    assert condition.holds({"crm", "psa"})
+    assert not condition.holds({"crm", "apac_erp"})
+    assert str(condition) == "erp, apac_erp absent"
+
+
+def test_lifecycle_rules_are_checked_when_the_config_is_read():
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="present' or 'absent"):
+        Lifecycle()
+    with pytest.raises(ValidationError, match="'otherwise' needs a 'when'"):
+        AttributeRule(otherwise=AttributeRule())
+    with pytest.raises(ValidationError, match="only_listed needs 'systems'"):
+        AttributeRule(only_listed=True)
+    with pytest.raises(ValidationError, match="default rule cannot"):
+        SurvivorshipConfig(default=AttributeRule(when=Lifecycle(present=("erp",))))
+
+
+def test_lifecycle_rules_read_from_the_hub_config_and_errors_name_their_place():
+    import tomllib
+    from pathlib import Path
+
+    import pytest
+
+    from mdm.config import parse_hub_config
+    from mdm.domain import ConfigError
+
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "small_hub.toml"
+    data = tomllib.loads(fixture.read_text("utf-8"))
+    rules = tomllib.loads(
+        'legal_name = { rule = "source_priority", systems = ["erp"], only_listed = true, '
+        'when = { present = ["erp"] }, '
+        'otherwise = { rule = "source_priority", systems = ["crm"] } }'
+    )
+    data["entity_types"]["customer"].setdefault("survivorship", {})["attributes"] = rules
+    rule = parse_hub_config(data).entity_types["customer"].survivorship.rule_for(
+        "legal_name", {"crm"}
+    )
+    assert rule.systems == ("crm",) and rule.when is None
+
+    rules["legal_name"]["when"] = {"present": ["erp"], "while": ["crm"]}
+    with pytest.raises(ConfigError) as error:
+        parse_hub_config(data)
+    assert "survivorship.attributes.legal_name.when.while" in str(error.value)
