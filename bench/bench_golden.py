@@ -1,115 +1,100 @@
-"""Golden record rebuild: survivorship, ID assignment, xref and version writing at scale.
+"""Golden record rebuild at scale: ID planning, survivorship, xref, version and event writing.
 
-    python bench/bench_golden.py [--n 1000000] [--database-url sqlite:///...]
+    python bench/bench_golden.py [--n 1000000] [--seed 1] [--database-url URL]
 
-Fills a store with N current customer source records (in bulk, bypassing mapping), makes
-clusters of one to three records, then times the first build, an unchanged re-run (which
-must write nothing), and a re-run after 1% of the clusters merged. Prints seconds and peak
-memory per phase.
+Generates N company records the way bench_matching.py does (entities with one to three
+records across crm / erp / psa, realistic attributes), stores them as current customer
+source records (not timed), clusters them by the generator's truth, then times with the
+hub's own config (hub.toml):
+
+  1. the first build (every cluster a new golden record, every record an xref, events);
+  2. an unchanged re-run (must write nothing and emit no event);
+  3. a re-run after 1% of the clusters merged with another (merges, retirements, events).
+
+Each prints wall seconds per step (plan ids, survivorship, write, relationships, commit)
+and the peak RSS of this process during the step (sampled from /proc).
 """
 
 from __future__ import annotations
 
 import argparse
-import random
-import resource
+import gc
+import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mdm.config import load_hub_config
-from mdm.services.golden import build_golden_records
-from mdm.store import UnitOfWork, create_store_engine, upgrade_store, utcnow
-
 ROOT = Path(__file__).resolve().parent.parent
-SYSTEMS = ("crm", "erp", "psa")
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
-
-def fill(engine, n: int, seed: int = 3) -> dict[tuple[str, str], str]:
-    """Insert n current source records; return a clustering of them (1-3 per cluster)."""
-    rng = random.Random(seed)
-    base = datetime(2024, 1, 1, tzinfo=UTC)
-    clusters: dict[tuple[str, str], str] = {}
-    rows, cluster, left = [], 0, 0
-    with UnitOfWork(engine, "bench") as uow:
-        uow.batches.ensure_system("crm", utcnow())
-        batch = uow.batches.start(
-            system="crm",
-            entity_type="customer",
-            origin="bench",
-            actor="bench",
-            correlation_id="bench",
-            started_at=utcnow(),
-        )
-        for i in range(n):
-            if left == 0:
-                cluster, left = cluster + 1, rng.choice((1, 1, 2, 2, 3))
-            left -= 1
-            system = SYSTEMS[i % 3]
-            key = (system, f"{system.upper()}{i:08d}")
-            clusters[key] = f"c{cluster}"
-            rows.append(
-                {
-                    "entity_type": "customer",
-                    "system": system,
-                    "source_id": key[1],
-                    "version": 1,
-                    "is_current": True,
-                    "needs_match": True,
-                    "raw": {},
-                    "content_hash": str(i),
-                    "attributes": {
-                        "name": f"Company {cluster}",
-                        "country": "GB",
-                        "city": rng.choice(["London", "Leeds", "York"]),
-                        "phone": f"+4420{rng.randrange(10**8):08d}",
-                    },
-                    "issues": None,
-                    "source_updated_at": base + timedelta(minutes=i),
-                    "ingested_at": utcnow(),
-                    "superseded_at": None,
-                    "batch_id": batch,
-                    "line": i,
-                }
-            )
-            if len(rows) == 50_000:
-                uow.source_records.insert_versions(rows)
-                rows = []
-        uow.source_records.insert_versions(rows)
-        uow.commit()
-    return clusters
-
-
-def timed(label: str, action, show: bool = True) -> object:
-    started = time.perf_counter()
-    result = action()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    summary = result if show else ""
-    print(f"{label:<34} {time.perf_counter() - started:7.1f} s   peak {peak:,.0f} MB   {summary}")
-    return result
+import bench_matching as generator  # noqa: E402  (the shared record generator)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200_000)
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
-    config = load_hub_config(ROOT / "tests" / "fixtures" / "small_hub.toml")
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mdm.config import load_hub_config
+    from mdm.services import golden
+    from mdm.services.phases import Phases
+    from mdm.store import UnitOfWork, create_store_engine
+
+    rss = generator.PeakRss()
     with tempfile.TemporaryDirectory() as tmp:
-        engine = create_store_engine(args.database_url or f"sqlite:///{tmp}/golden.db")
-        upgrade_store(engine)
-        clusters = timed(f"fill {args.n:,} source records", lambda: fill(engine, args.n), False)
+        started = time.perf_counter()
+        rows = generator.generate(args.n, args.seed)
+        path = str(Path(tmp) / "records.parquet")
+        pq.write_table(pa.Table.from_pylist(rows), path)
+        clusters = {(r["system"], r["source_id"]): f"e{r['entity_id']}" for r in rows}
+        del rows
+        url = args.database_url or f"sqlite:///{tmp}/golden.db"
+        generator.fill_store(url, path)
+        gc.collect()
+        print(f"{args.n:,} source records generated and stored in "
+              f"{time.perf_counter() - started:.0f} s (not timed)")
+        config = load_hub_config(ROOT / "hub.toml")
+        engine = create_store_engine(url)
 
-        def build(clustering):
-            return build_golden_records(UnitOfWork(engine, "bench"), config, "customer", clustering)
+        class Sampled(Phases):
+            def started(self, name: str) -> None:
+                rss.reset()
 
-        timed("first build", lambda: build(clusters))
-        timed("unchanged re-run", lambda: build(clusters))
-        merged = dict(clusters)
-        for key in list(merged)[: len(merged) // 100]:
-            merged[key] = "c1"
-        timed("re-run after 1% merged into one", lambda: build(merged))
+            def ended(self, name: str) -> None:
+                peaks[name] = max(rss.peak, rss.now())
+
+        def build(label: str, clustering: dict) -> None:
+            phases, started = Sampled(), time.perf_counter()
+            rss.reset()
+            with UnitOfWork(engine, "bench") as uow:
+                report = golden.apply_clustering(
+                    uow, config, "customer", clustering, phases=phases
+                )
+                with phases("relationships"):
+                    golden.rebuild_relationships(
+                        uow, config, known={"customer": report.memberships}
+                    )
+                with phases("commit"):
+                    uow.commit()
+            total = time.perf_counter() - started
+            print(f"{label}: {total:.1f} s, peak {max(peaks.values()):,.0f} MB")
+            for name, seconds in phases.seconds.items():
+                print(f"  {name:<22} {seconds:7.1f} s   peak {peaks[name]:7,.0f} MB")
+            print(f"  {report}")
+
+        peaks: dict[str, float] = {}
+        build("first build", clusters)
+        build("unchanged re-run", clusters)
+        names = sorted(set(clusters.values()))
+        into = {names[i + 1]: names[i] for i in range(0, len(names) - 1, 100)}
+        merged = {key: into.get(name, name) for key, name in clusters.items()}
+        build(f"re-run with {len(into):,} pairs of clusters merged (1%)", merged)
         engine.dispose()
 
 

@@ -125,6 +125,7 @@ class KeyVerifier:
             self._answers[fingerprint] = (now + self.ttl, key)
         return key
 
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 

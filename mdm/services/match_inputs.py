@@ -27,7 +27,9 @@ def split_unique_id(uid: str) -> tuple[str, str]:
 
 
 def load_match_input(
-    uow: UnitOfWork, config: HubConfig, entity_type: str,
+    uow: UnitOfWork,
+    config: HubConfig,
+    entity_type: str,
     progress: Callable[[int], None] | None = None,
 ) -> pa.Table:
     """Every current record of `entity_type` as columns: unique_id, system, source_id, attributes.
@@ -47,8 +49,9 @@ def load_match_input(
         head = pa.table({"unique_id": uid, "system": system, "source_id": ids})
         for name in names:
             head = head.append_column(name, attributes[name])
-        parts.append(head.append_column(
-            "source_updated_at", pa.array(updated, pa.timestamp("us", tz="UTC"))))
+        parts.append(
+            head.append_column("source_updated_at", pa.array(updated, pa.timestamp("us", tz="UTC")))
+        )
         if progress:
             progress(len(batch))
     if not parts:
@@ -68,8 +71,9 @@ def _attributes(documents: tuple[str, ...], schema: pa.Schema) -> pa.Table:
         return pj.read_json(io.BytesIO(data), parse_options=options)
     except pa.ArrowInvalid:  # a value that is not text (a number stored by an old mapping)
         rows = [orjson.loads(doc) for doc in documents]
-        return pa.table({f.name: pa.array([_text(r.get(f.name)) for r in rows], pa.string())
-                         for f in schema})
+        return pa.table(
+            {f.name: pa.array([_text(r.get(f.name)) for r in rows], pa.string()) for f in schema}
+        )
 
 
 def _text(value: object) -> str | None:

@@ -171,12 +171,13 @@ def _store_result(
                     result.pairs, run_id, entity_type, result.model.version, thresholds, attached
                 )
             )
-        with phases("golden records"):
-            built = golden.apply_clustering(
-                uow, config, entity_type, assignments, match_run_id=run_id
-            )
+        built = golden.apply_clustering(
+            uow, config, entity_type, assignments, match_run_id=run_id, phases=phases
+        )
         with phases("relationships"):
-            related = golden.rebuild_relationships(uow, config)
+            related = golden.rebuild_relationships(
+                uow, config, known={entity_type: built.memberships}
+            )
         uow.source_records.mark_matched(entity_type)
         sizes: dict[str, int] = {}
         for key in clusters.assignments.values():

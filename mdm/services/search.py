@@ -23,6 +23,8 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 def fold_name(text: str) -> str:
     """Lower case, accents removed, punctuation as single spaces: 'Société Générale' ->
     'societe generale'."""
+    if text.isascii():  # nothing to decompose
+        return _NON_WORD.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     return _NON_WORD.sub(" ", plain).strip()

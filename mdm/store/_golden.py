@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from mdm.store._bulk import bulk_insert
+from mdm.store._bulk import bulk_insert, insert_encoded
+from mdm.store._engine import json_text
 from mdm.store._tables import golden_record_versions as versions
 from mdm.store._tables import golden_records as golden
 from mdm.store._tables import golden_relationships as relationships
 from mdm.store._tables import id_counters, xrefs
+from mdm.store._types import UtcDateTime
 
 _CHUNK = 5000
+_GOLDEN_COLUMNS = ("golden_id", "version", "attributes", "provenance", "search_name", "build_hash")
+_VERSION_COLUMNS = (
+    "golden_id",
+    "version",
+    "status",
+    "redirect_to",
+    "attributes",
+    "provenance",
+    "members",
+    "change",
+)
+_JSON = frozenset({"attributes", "provenance", "members", "payload"})
 
 
 class GoldenRepository:
@@ -22,6 +36,94 @@ class GoldenRepository:
 
     def __init__(self, connection: sa.Connection) -> None:
         self._c = connection
+
+    @property
+    def encode_json(self) -> Callable[[Any], str]:
+        """The function giving a value as the JSON text this store writes (for the rows
+        given to `write_*`)."""
+        return getattr(self._c.dialect, "_json_serializer", None) or json_text
+
+    def _time(self, value: datetime | None) -> Any:
+        processor = UtcDateTime()._cached_bind_processor(self._c.dialect)
+        return processor(value) if processor else value
+
+    def active_states(self, entity_type: str) -> dict[str, tuple[int, str | None]]:
+        """Active golden records of a type: id -> (version, build hash)."""
+        query = sa.select(golden.c.golden_id, golden.c.version, golden.c.build_hash).where(
+            golden.c.entity_type == entity_type, golden.c.status == "active"
+        )
+        return {gid: (version, digest) for gid, version, digest in self._c.execute(query)}
+
+    def records(self, golden_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """id -> version, attributes and provenance of the given golden records."""
+        ids = sorted(set(golden_ids))
+        found: dict[str, dict[str, Any]] = {}
+        columns = (golden.c.golden_id, golden.c.version, golden.c.attributes, golden.c.provenance)
+        for start in range(0, len(ids), _CHUNK):
+            query = sa.select(*columns).where(golden.c.golden_id.in_(ids[start : start + _CHUNK]))
+            for r in self._c.execute(query):
+                found[r.golden_id] = {
+                    "version": r.version,
+                    "attributes": r.attributes,
+                    "provenance": r.provenance,
+                }
+        return found
+
+    def write_new(self, entity_type: str, at: datetime, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert active golden records: rows of (golden_id, version, attributes JSON text,
+        provenance JSON text, search_name, build_hash)."""
+        when = self._time(at)
+        shared = {
+            "entity_type": entity_type,
+            "status": "active",
+            "redirect_to": None,
+            "created_at": when,
+            "updated_at": when,
+            "retired_at": None,
+        }
+        for start in range(0, len(rows), _CHUNK):
+            insert_encoded(
+                self._c, golden, shared, _GOLDEN_COLUMNS, rows[start : start + _CHUNK], _JSON
+            )
+
+    def write_versions(
+        self, at: datetime, run_id: int | None, rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Insert golden record versions valid from `at`: rows of (golden_id, version, status,
+        redirect_to, attributes JSON text, provenance JSON text, members JSON text, change)."""
+        shared = {"valid_from": self._time(at), "valid_to": None, "match_run_id": run_id}
+        for start in range(0, len(rows), _CHUNK):
+            insert_encoded(
+                self._c, versions, shared, _VERSION_COLUMNS, rows[start : start + _CHUNK], _JSON
+            )
+
+    def write_xrefs(
+        self,
+        entity_type: str,
+        at: datetime,
+        run_id: int | None,
+        rows: Sequence[tuple[str, str, str]],
+    ) -> None:
+        """Open cross-references from `at`: rows of (system, source_id, golden_id)."""
+        shared = {
+            "entity_type": entity_type,
+            "valid_from": self._time(at),
+            "valid_to": None,
+            "match_run_id": run_id,
+        }
+        columns = ("system", "source_id", "golden_id")
+        for start in range(0, len(rows), _CHUNK):
+            insert_encoded(self._c, xrefs, shared, columns, rows[start : start + _CHUNK])
+
+    def set_build_hashes(self, rows: Sequence[tuple[str, str]]) -> None:
+        """Record (golden_id, build_hash) for records whose rebuild changed nothing."""
+        if rows:
+            self._c.execute(
+                sa.update(golden)
+                .where(golden.c.golden_id == sa.bindparam("b_gid"))
+                .values(build_hash=sa.bindparam("b_hash")),
+                [{"b_gid": gid, "b_hash": digest} for gid, digest in rows],
+            )
 
     def active(self, entity_type: str) -> dict[str, dict[str, Any]]:
         """Active golden records of a type: id -> version, attributes, provenance."""
@@ -82,6 +184,7 @@ class GoldenRepository:
                 attributes=sa.bindparam("b_attributes"),
                 provenance=sa.bindparam("b_provenance"),
                 search_name=sa.bindparam("b_search_name"),
+                build_hash=sa.bindparam("b_build_hash"),
                 updated_at=sa.bindparam("b_updated_at"),
             )
         )

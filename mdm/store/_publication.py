@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from mdm.store._bulk import bulk_insert
+from mdm.store._bulk import bulk_insert, insert_encoded
 from mdm.store._tables import audit_log, outbox
+from mdm.store._types import UtcDateTime
+
+_PAYLOAD = frozenset({"payload"})
 
 
 class Outbox:
@@ -47,6 +51,31 @@ class Outbox:
         rows = [{"occurred_at": now, **e} for e in events]
         for start in range(0, len(rows), 20_000):
             bulk_insert(self._c, outbox, rows[start : start + 20_000])
+
+    def append_encoded(
+        self,
+        entity_type: str | None,
+        actor: str,
+        correlation_id: str,
+        events: Sequence[tuple[str, str | None, str]],
+    ) -> None:
+        """Insert events of one entity type, in order: (event_type, aggregate_id, payload as
+        the store's JSON text)."""
+        if not events:
+            return
+        processor = UtcDateTime()._cached_bind_processor(self._c.dialect)
+        now = datetime.now(UTC)
+        shared = {
+            "entity_type": entity_type,
+            "actor": actor,
+            "correlation_id": correlation_id,
+            "occurred_at": processor(now) if processor else now,
+        }
+        columns = ("event_type", "aggregate_id", "payload")
+        for start in range(0, len(events), 20_000):
+            insert_encoded(
+                self._c, outbox, shared, columns, events[start : start + 20_000], _PAYLOAD
+            )
 
     def read(
         self, after: int = 0, limit: int = 100, entity_type: str | None = None

@@ -229,6 +229,56 @@ class SourceRecords:
         result = self._c.execute(query.execution_options(yield_per=batch_size))
         yield from result.partitions(batch_size)
 
+    def current_versions(self, entity_type: str) -> dict[tuple[str, str], int]:
+        """(system, source_id) -> version of every current record of a type."""
+        query = sa.select(t.c.system, t.c.source_id, t.c.version).where(
+            t.c.entity_type == entity_type, t.c.is_current
+        )
+        return {(s, i): v for s, i, v in self._c.execute(query)}
+
+    def current_rows(
+        self,
+        entity_type: str,
+        keys: Iterable[tuple[str, str]] | None = None,
+        batch_size: int = 50_000,
+    ) -> Iterator[Sequence[tuple[str, str, int, datetime | None, str]]]:
+        """(system, source_id, version, source_updated_at, attributes as JSON text) of the
+        current records of a type, all of them or those of `keys`, in batches."""
+        query = sa.select(
+            t.c.system,
+            t.c.source_id,
+            t.c.version,
+            t.c.source_updated_at,
+            sa.cast(t.c.attributes, sa.Text),
+        ).where(t.c.entity_type == entity_type, t.c.is_current)
+        if keys is None:
+            result = self._c.execute(query.execution_options(yield_per=batch_size))
+            yield from result.partitions(batch_size)
+            return
+        by_system: dict[str, list[str]] = {}
+        for system, source_id in keys:
+            by_system.setdefault(system, []).append(source_id)
+        for system, ids in sorted(by_system.items()):
+            for start in range(0, len(ids), _IN_CHUNK):
+                chunk = ids[start : start + _IN_CHUNK]
+                yield self._c.execute(
+                    query.where(t.c.system == system, t.c.source_id.in_(chunk))
+                ).all()
+
+    def iter_references(
+        self, entity_type: str, names: Sequence[str], batch_size: int = 50_000
+    ) -> Iterator[Sequence[tuple[Any, ...]]]:
+        """(system, source_id, *the named attributes) of current records holding any of them,
+        read out of the JSON by the database rather than decoded whole."""
+        values = [t.c.attributes[name].as_string() for name in names]
+        query = sa.select(t.c.system, t.c.source_id, *values).where(
+            t.c.entity_type == entity_type,
+            t.c.is_current,
+            sa.or_(*(v.is_not(None) for v in values)),
+        )
+        result = self._c.execute(query.execution_options(yield_per=batch_size))
+        yield from result.partitions(batch_size)
+
     def mark_matched(self, entity_type: str) -> int:
         """Clear the needs-match flag of every current record of a type."""
         stmt = (

@@ -172,6 +172,9 @@ golden_records = sa.Table(
     sa.Column("attributes", JSONType, nullable=False),
     sa.Column("provenance", JSONType, nullable=False),
     sa.Column("search_name", sa.String(512)),  # folded name for search
+    # Digest of the members' keys and versions, the survivorship rules and any override the
+    # record was last built from: an equal digest means nothing to rebuild.
+    sa.Column("build_hash", sa.String(32)),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("retired_at", UtcDateTime()),

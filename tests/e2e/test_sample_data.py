@@ -117,3 +117,18 @@ def test_presets_for_certinia_and_dynamics_load_their_native_exports(tmp_path):
     assert beta["country"] == "DE" and beta["tax_id"] == "DE136695976"
     assert project["attributes"]["customer_ref"] == "0015g00000AbCdEAA1"
     engine.dispose()
+
+
+def test_matching_the_sample_data_again_changes_no_golden_record(sample_store):
+    config, engine, _, _ = sample_store
+    with UnitOfWork(engine) as uow:
+        before = {t: uow.matching.current_clustering(t) for t in config.entity_types}
+        events = uow.outbox.last_sequence()
+    for entity_type in ("legal_entity", "customer", "project"):
+        report = match_runs.run_match(UnitOfWork(engine), config, entity_type)
+        built = report.golden
+        assert (built.created, built.updated, built.retired, built.events) == (0, 0, 0, 0)
+        assert built.unchanged == built.active > 0
+    with UnitOfWork(engine) as uow:
+        assert {t: uow.matching.current_clustering(t) for t in config.entity_types} == before
+        assert uow.outbox.last_sequence() == events

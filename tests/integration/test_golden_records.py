@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -107,6 +108,89 @@ def test_rerunning_the_same_clustering_changes_nothing_and_emits_no_event(
     )
     assert (again.created, again.updated, again.retired, again.events) == (0, 0, 0, 0)
     assert _state(engine) == before
+
+
+def test_an_unchanged_rerun_reads_no_source_values(uow_factory, small_config, engine):
+    _load(uow_factory, small_config)
+    clusters = {("crm", "A"): "x", ("psa", "P1"): "x", ("crm", "B"): "y"}
+    build_golden_records(uow_factory(), small_config, "customer", clusters, now=T0)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001 - SQLAlchemy's signature
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        again = build_golden_records(uow_factory(), small_config, "customer", clusters)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert again.unchanged == again.active == 5
+    # Only the relationships look into the records, for their reference fields, which the
+    # database extracts from the JSON; nothing reads a record's values whole.
+    extraction = re.compile(
+        r"JSON_EXTRACT\(source_records\.attributes,|source_records\.attributes ->>"
+    )
+    whole = [
+        s
+        for s in statements
+        if "source_records.attributes" in extraction.sub("", s.split("FROM")[0])
+    ]
+    assert statements and not whole, whole
+
+
+def test_a_record_leaving_keeps_the_rest_but_gives_it_a_new_version_without_it(
+    uow_factory, small_config, engine
+):
+    _load(uow_factory, small_config)
+    together = {("crm", "A"): "x", ("crm", "B"): "x", ("psa", "P1"): "x"}
+    build_golden_records(uow_factory(), small_config, "customer", together, now=T0)
+    gid = _state(engine)[0][("crm", "A")]
+    apart = {("crm", "A"): "x", ("crm", "B"): "x", ("psa", "P1"): "y"}
+    report = build_golden_records(
+        uow_factory(), small_config, "customer", apart, now=T0 + timedelta(days=1)
+    )
+    assert report.updated + report.unchanged >= 1 and report.created == 1
+    latest = golden_as_of(uow_factory(), gid, T0 + timedelta(days=2))
+    assert sorted(map(tuple, latest["members"])) == [("crm", "A"), ("crm", "B")]
+
+
+def test_a_changed_survivorship_rule_rebuilds_the_records_it_concerns(
+    uow_factory, small_config, engine
+):
+    _load(uow_factory, small_config)
+    clusters = {("crm", "A"): "x", ("psa", "P1"): "x"}
+    build_golden_records(uow_factory(), small_config, "customer", clusters, now=T0)
+    gid = _state(engine)[0][("crm", "A")]
+    before = golden_as_of(uow_factory(), gid, T0 + timedelta(hours=1))["attributes"]["name"]
+    entity = small_config.entity_types["customer"]
+    first = "psa" if before == "Acme" else "crm"
+    rules = entity.survivorship.model_copy(
+        update={
+            "attributes": {
+                **entity.survivorship.attributes,
+                "name": AttributeRule(rule="source_priority", systems=(first,)),
+            }
+        }
+    )
+    changed = small_config.model_copy(
+        update={
+            "entity_types": {
+                **small_config.entity_types,
+                "customer": entity.model_copy(update={"survivorship": rules}),
+            }
+        }
+    )
+    report = build_golden_records(
+        uow_factory(), changed, "customer", clusters, now=T0 + timedelta(days=1)
+    )
+    after = golden_as_of(uow_factory(), gid, T0 + timedelta(days=2))
+    assert after["attributes"]["name"] != before
+    assert (
+        after["provenance"]["name"] | {"rule": "source_priority", "system": first}
+        == (after["provenance"]["name"])
+    )
+    # Every record's name provenance now names the new rule: all five are new versions.
+    assert report.updated == report.active == 5
 
 
 def test_a_merge_retires_the_smaller_id_which_then_redirects_and_history_answers_as_of(
@@ -257,7 +341,8 @@ def _check_rules(engine, config):
     for gid, attributes, _ in rows:
         attributes = attributes if isinstance(attributes, dict) else json.loads(attributes)
         for name, value in attributes.items():
-            expected = choose(name, by_golden[gid], rules.rule_for(name))
+            systems = {m.system for m in by_golden[gid]}
+            expected = choose(name, by_golden[gid], rules.rule_for(name, systems))
             assert expected is not None and expected[0] == value, (gid, name)
 
 

@@ -58,7 +58,7 @@ def build_golden_records(
             now=now,
             overrides=overrides,
         )
-        rebuild_relationships(uow, config, now)
+        rebuild_relationships(uow, config, now, known={entity_type: report.memberships})
         uow.commit()
     return report
 

@@ -2,20 +2,27 @@
 
 Works inside an open unit of work so a match run's pairs, golden records, cross-references
 and change events commit together. Only clusters whose members or values changed are
-written; an unchanged re-run writes nothing and emits no event.
+written; an unchanged re-run reads no source values, writes nothing and emits no event.
+Rows go to the store already encoded, in multi-row statements.
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mdm.config import HubConfig
+import orjson
+
+from mdm.config import EntityTypeConfig, HubConfig
 from mdm.services.golden._identity import IdPlan, MemberKey, group_clusters, plan_ids
-from mdm.services.golden._survivorship import Member, survive
+from mdm.services.golden._survivorship import Member, Survivorship
+from mdm.services.phases import Phases
 from mdm.services.search import fold_name
 from mdm.store import UnitOfWork, utcnow
 
@@ -34,6 +41,8 @@ class GoldenBuildReport:
     xrefs_removed: int = 0
     events: int = 0
     merged: dict[str, list[str]] = field(default_factory=dict)
+    # (system, source_id) -> golden id after the rebuild, for the relationships that follow
+    memberships: dict[MemberKey, str] = field(default_factory=dict, repr=False)
 
     def __str__(self) -> str:
         return (
@@ -52,54 +61,120 @@ def apply_clustering(
     match_run_id: int | None = None,
     now: datetime | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    phases: Phases | None = None,
 ) -> GoldenBuildReport:
-    """Bring golden records of a type in line with `assignments`, in the open transaction."""
+    """Bring golden records of a type in line with `assignments`, in the open transaction.
+
+    A golden record whose members, their versions, its rules and its override hash the same
+    as when it was last built is left alone without reading a value; the others are rebuilt,
+    and written only if their values, provenance or members changed.
+    """
     now = now or utcnow()
     entity = config.entity_types[entity_type]
-    members = _current_members(uow, entity_type)
-    clusters = group_clusters(assignments, sorted(members))
-    previous = uow.golden.memberships(entity_type)
-    plan = plan_ids(clusters, previous)
-    ids = dict(plan.kept)
-    fresh = uow.golden.allocate_ids(entity_type, entity.id_prefix, len(plan.new_clusters))
-    ids.update(zip(plan.new_clusters, fresh, strict=True))
-    existing = uow.golden.active(entity_type)
-    report = GoldenBuildReport(entity_type, active=len(clusters))
-    writes = _Writes(entity_type, match_run_id, now)
-    for key, keys in clusters.items():
-        gid = ids[key]
-        values, provenance = survive(
-            [members[k] for k in keys],
-            list(entity.attributes),
-            entity.survivorship,
-            (overrides or {}).get(gid),
-        )
-        old = existing.get(gid)
-        if (
-            old
-            and old["attributes"] == values
-            and old["provenance"] == provenance
-            and all(previous.get(k) == gid for k in keys)
-        ):
-            report.unchanged += 1
-            continue
-        writes.golden(gid, old, values, provenance, keys, plan.split_from.get(key))
-        report.created += old is None
-        report.updated += old is not None
-    _memberships(writes, clusters, ids, previous, report)
-    _retirements(writes, plan, ids, existing, report)
-    writes.flush(uow)
-    report.events = len(writes.events)
+    overrides = overrides or {}
+    phases = phases or Phases()
+    with _collector_paused(), phases("golden: plan ids"):
+        versions = uow.source_records.current_versions(entity_type)
+        clusters = group_clusters(assignments, sorted(versions))
+        previous = uow.golden.memberships(entity_type)
+        plan = plan_ids(clusters, previous)
+        ids = dict(plan.kept)
+        fresh = uow.golden.allocate_ids(entity_type, entity.id_prefix, len(plan.new_clusters))
+        ids.update(zip(plan.new_clusters, fresh, strict=True))
+        states = uow.golden.active_states(entity_type)
+        report = GoldenBuildReport(entity_type, active=len(clusters))
+        rules = _rules_digest(entity)
+        todo: list[tuple[str, str, list[MemberKey], str, bool]] = []
+        for key, keys in clusters.items():
+            gid = ids[key]
+            digest = _build_digest(rules, keys, versions, overrides.get(gid))
+            state = states.get(gid)
+            same_members = state is not None and key in plan.exact
+            if same_members and state[1] == digest:
+                report.unchanged += 1
+            else:
+                todo.append((key, gid, keys, digest, same_members))
+    with _collector_paused(), phases("golden: survivorship"):
+        retiring = [old for old in plan.retired if old in states]
+        olds = uow.golden.records([gid for _, gid, *_ in todo if gid in states] + retiring)
+        members = _members(uow, entity_type, todo, len(versions))
+        writes = _Writes(uow, entity_type, match_run_id, now)
+        survivorship = Survivorship(list(entity.attributes), entity.survivorship)
+        for key, gid, keys, digest, same_members in todo:
+            values, provenance = survivorship([members[k] for k in keys], overrides.get(gid))
+            old = olds.get(gid)
+            if (
+                old
+                and same_members
+                and old["attributes"] == values
+                and old["provenance"] == provenance
+            ):
+                writes.rehashed.append((gid, digest))
+                report.unchanged += 1
+                continue
+            writes.golden(gid, old, values, provenance, keys, plan.split_from.get(key), digest)
+            report.created += old is None
+            report.updated += old is not None
+        del members
+        _memberships(writes, clusters, ids, previous, report)
+        _retirements(writes, plan, ids, olds, report)
+    with _collector_paused(), phases("golden: write"):
+        writes.flush()
+    report.events = writes.event_count
+    report.memberships = {member: ids[key] for key, keys in clusters.items() for member in keys}
     return report
 
 
-def _current_members(uow: UnitOfWork, entity_type: str) -> dict[MemberKey, Member]:
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Millions of small containers and no cycles among them: the cyclic collector would
+    walk the growing heap again and again for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _rules_digest(entity: EntityTypeConfig) -> bytes:
+    """What the survivorship of this type depends on besides the members (a hash key)."""
+    text = entity.survivorship.model_dump_json() + "|" + ",".join(entity.attributes)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=32).digest()
+
+
+def _build_digest(
+    rules: bytes,
+    keys: list[MemberKey],
+    versions: Mapping[MemberKey, int],
+    override: Mapping[str, Any] | None,
+) -> str:
+    parts: list[Any] = [keys, [versions[k] for k in keys]]
+    if override:
+        parts.append(override)
+    text = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.blake2b(text, digest_size=16, key=rules).hexdigest()
+
+
+def _members(
+    uow: UnitOfWork,
+    entity_type: str,
+    todo: list[tuple[str, str, list[MemberKey], str, bool]],
+    current: int,
+) -> dict[MemberKey, Member]:
+    """The source records of the clusters to rebuild: read all at once when most are, else
+    by key."""
+    wanted = [k for _, _, keys, _, _ in todo for k in keys]
+    if not wanted:
+        return {}
+    keys = None if len(wanted) > current // 4 else wanted
     members: dict[MemberKey, Member] = {}
-    columns = ("system", "source_id", "version", "attributes", "source_updated_at")
-    for batch in uow.source_records.iter_current(entity_type, columns):
-        for system, source_id, version, attributes, updated_at in batch:
+    loads = orjson.loads
+    for batch in uow.source_records.current_rows(entity_type, keys):
+        for system, source_id, version, updated_at, attributes in batch:
             members[(system, source_id)] = Member(
-                system, source_id, version, updated_at, attributes
+                system, source_id, version, updated_at, loads(attributes) if attributes else {}
             )
     return members
 
@@ -111,18 +186,22 @@ def _memberships(
     previous: Mapping[MemberKey, str],
     report: GoldenBuildReport,
 ) -> None:
-    current: set[MemberKey] = set()
+    held = 0  # members that had a golden record before
     for key, keys in clusters.items():
+        gid = ids[key]
         for member in keys:
-            current.add(member)
-            if previous.get(member) != ids[key]:
-                writes.xref(member, previous.get(member), ids[key])
+            old = previous.get(member)
+            held += old is not None
+            if old != gid:
+                writes.xref(member, old, gid)
                 report.xrefs_added += 1
-                report.xrefs_removed += member in previous
-    for member, gid in previous.items():
-        if member not in current:  # the record is gone from its system
-            writes.xref(member, gid, None)
-            report.xrefs_removed += 1
+                report.xrefs_removed += old is not None
+    if len(previous) > held:
+        current = {member for keys in clusters.values() for member in keys}
+        for member, gid in previous.items():
+            if member not in current:  # the record is gone from its system
+                writes.xref(member, gid, None)
+                report.xrefs_removed += 1
 
 
 def _retirements(
@@ -143,19 +222,27 @@ def _retirements(
 
 
 class _Writes:
-    """Collects rows and events, then writes them with a few set-based statements."""
+    """Collects rows and events, encoded for the store, then writes them with a few
+    set-based statements."""
 
-    def __init__(self, entity_type: str, run_id: int | None, now: datetime) -> None:
-        self.entity_type, self.run_id, self.now = entity_type, run_id, now
-        self.inserts: list[dict] = []
+    def __init__(
+        self, uow: UnitOfWork, entity_type: str, run_id: int | None, now: datetime
+    ) -> None:
+        self.uow, self.entity_type, self.run_id, self.now = uow, entity_type, run_id, now
+        self.json = uow.golden.encode_json
+        self.inserts: list[tuple[Any, ...]] = []
         self.updates: list[dict] = []
-        self.versions: list[dict] = []
+        self.versions: list[tuple[Any, ...]] = []
         self.closed: list[str] = []
         self.ends: list[MemberKey] = []
-        self.xrefs: list[dict] = []
+        self.xrefs: list[tuple[str, str, str]] = []
         self.retired: dict[str, str | None] = {}
-        self.events: list[dict] = []
-        self._members: dict[str, list[MemberKey]] = {}
+        self.rehashed: list[tuple[str, str]] = []
+        self.events: list[tuple[str, str | None, str]] = []
+
+    @property
+    def event_count(self) -> int:
+        return len(self.events)
 
     def golden(
         self,
@@ -165,58 +252,62 @@ class _Writes:
         provenance: dict,
         keys: list[MemberKey],
         split_from: str | None,
+        digest: str,
     ) -> None:
         version = (old["version"] + 1) if old else 1
-        row = {
-            "version": version,
-            "attributes": values,
-            "provenance": provenance,
-            "search_name": _search_name(values),
-            "updated_at": self.now,
-        }
+        attributes_json, provenance_json = self.json(values), self.json(provenance)
+        search_name = _search_name(values)
         if old:
-            self.updates.append({"gid": gid, **row})
-            self.closed.append(gid)
-        else:
-            self.inserts.append(
+            self.updates.append(
                 {
-                    "golden_id": gid,
-                    "entity_type": self.entity_type,
-                    "status": "active",
-                    "redirect_to": None,
-                    "created_at": self.now,
-                    "retired_at": None,
-                    **row,
+                    "gid": gid,
+                    "version": version,
+                    "attributes": values,
+                    "provenance": provenance,
+                    "search_name": search_name,
+                    "build_hash": digest,
+                    "updated_at": self.now,
                 }
             )
-        self._version(
-            gid,
-            version,
-            "active",
-            None,
-            values,
-            provenance,
-            keys,
-            "updated" if old else ("split" if split_from else "created"),
+            self.closed.append(gid)
+            change = "updated"
+        else:
+            self.inserts.append(
+                (gid, version, attributes_json, provenance_json, search_name, digest)
+            )
+            change = "split" if split_from else "created"
+        members = [list(k) for k in keys]
+        self.versions.append(
+            (
+                gid,
+                version,
+                "active",
+                None,
+                attributes_json,
+                provenance_json,
+                self.json(members),
+                change,
+            )
         )
-        payload = {"golden_id": gid, "version": version, "members": [list(k) for k in keys]}
+        payload: dict[str, Any] = {"golden_id": gid, "version": version, "members": members}
         if split_from and not old:
             payload["split_from"] = split_from
-        kind = "golden.updated" if old else ("golden.split" if split_from else "golden.created")
-        self._event(kind, gid, payload)
+        self._event(f"golden.{change}", gid, payload)
 
     def retire(self, gid: str, survivor: str | None, old: dict) -> None:
         self.retired[gid] = survivor
         self.closed.append(gid)
-        self._version(
-            gid,
-            old["version"] + 1,
-            "retired",
-            survivor,
-            old["attributes"],
-            old["provenance"],
-            [],
-            "merged" if survivor else "retired",
+        self.versions.append(
+            (
+                gid,
+                old["version"] + 1,
+                "retired",
+                survivor,
+                self.json(old["attributes"]),
+                self.json(old["provenance"]),
+                "[]",
+                "merged" if survivor else "retired",
+            )
         )
         if survivor:
             self._event("golden.merged", survivor, {"survivor": survivor, "merged": gid})
@@ -230,71 +321,25 @@ class _Writes:
                 "xref.removed", old, {"system": system, "source_id": source_id, "golden_id": old}
             )
         if new:
-            self.xrefs.append(
-                {
-                    "entity_type": self.entity_type,
-                    "system": system,
-                    "source_id": source_id,
-                    "golden_id": new,
-                    "valid_from": self.now,
-                    "valid_to": None,
-                    "match_run_id": self.run_id,
-                }
-            )
+            self.xrefs.append((system, source_id, new))
             self._event(
                 "xref.added", new, {"system": system, "source_id": source_id, "golden_id": new}
             )
 
-    def _version(
-        self,
-        gid: str,
-        version: int,
-        status: str,
-        redirect: str | None,
-        values: dict,
-        provenance: dict,
-        keys: list[MemberKey],
-        change: str,
-    ) -> None:
-        self.versions.append(
-            {
-                "golden_id": gid,
-                "version": version,
-                "status": status,
-                "redirect_to": redirect,
-                "attributes": values,
-                "provenance": provenance,
-                "members": [list(k) for k in keys],
-                "change": change,
-                "valid_from": self.now,
-                "valid_to": None,
-                "match_run_id": self.run_id,
-            }
-        )
-
     def _event(self, event_type: str, aggregate: str, payload: dict[str, Any]) -> None:
-        self.events.append(
-            {
-                "event_type": event_type,
-                "aggregate_id": aggregate,
-                "entity_type": self.entity_type,
-                "payload": payload,
-            }
-        )
+        self.events.append((event_type, aggregate, self.json(payload)))
 
-    def flush(self, uow: UnitOfWork) -> None:
-        golden = uow.golden
-        golden.close_versions(self.closed, self.now)
-        golden.insert(self.inserts)
+    def flush(self) -> None:
+        uow, golden, now = self.uow, self.uow.golden, self.now
+        golden.close_versions(self.closed, now)
+        golden.write_new(self.entity_type, now, self.inserts)
         golden.update(self.updates)
-        golden.retire(self.retired, self.now)
-        golden.add_versions(self.versions)
-        golden.end_xrefs(self.entity_type, self.ends, self.now)
-        golden.add_xrefs(self.xrefs)
-        events = [
-            {**e, "actor": uow.actor, "correlation_id": uow.correlation_id} for e in self.events
-        ]
-        uow.outbox.append_many(events)
+        golden.set_build_hashes(self.rehashed)
+        golden.retire(self.retired, now)
+        golden.write_versions(now, self.run_id, self.versions)
+        golden.end_xrefs(self.entity_type, self.ends, now)
+        golden.write_xrefs(self.entity_type, now, self.run_id, self.xrefs)
+        uow.outbox.append_encoded(self.entity_type, uow.actor, uow.correlation_id, self.events)
 
 
 def _search_name(values: dict[str, Any]) -> str | None:

@@ -24,6 +24,8 @@ class IdPlan:
     new_clusters: list[str] = field(default_factory=list)  # cluster keys needing a new id
     retired: dict[str, str | None] = field(default_factory=dict)  # old id -> successor cluster
     split_from: dict[str, str] = field(default_factory=dict)  # new cluster -> old id it left
+    sizes: dict[str, int] = field(default_factory=dict)  # previous id -> members it held
+    exact: set[str] = field(default_factory=set)  # clusters holding just what their id held
 
 
 def plan_ids(
@@ -32,15 +34,28 @@ def plan_ids(
     """Decide ID inheritance from the clusters and the previous memberships."""
     overlap: list[tuple[int, str, MemberKey, str]] = []
     old_sizes: Counter[str] = Counter(previous.values())
+    plan = IdPlan(sizes=dict(old_sizes))
+    taken: set[str] = set()
+    best_home: dict[str, str] = {}  # old id -> cluster holding most of its members
     for key, members in clusters.items():
+        held = previous.get(members[0])
+        if (
+            held is not None
+            and old_sizes[held] == len(members)
+            and all(previous.get(m) == held for m in members)
+        ):
+            # Exactly the members of one previous record: no other cluster can claim its
+            # ID, nor can this cluster have any other (the common case of a re-run).
+            plan.kept[key] = held
+            plan.exact.add(key)
+            taken.add(held)
+            best_home[held] = key
+            continue
         votes = Counter(previous[m] for m in members if m in previous)
         first = min(members)
         for old_id, count in votes.items():
             overlap.append((count, old_id, first, key))
     overlap.sort(key=lambda t: (-t[0], t[1], t[2]))
-    plan = IdPlan()
-    taken: set[str] = set()
-    best_home: dict[str, str] = {}  # old id -> cluster holding most of its members
     for _count, old_id, _first, key in overlap:
         best_home.setdefault(old_id, key)
         if key in plan.kept or old_id in taken:
@@ -54,9 +69,8 @@ def plan_ids(
         sources = Counter(previous[m] for m in clusters[key] if m in previous)
         if sources:
             plan.split_from[key] = min(sources, key=lambda i: (-sources[i], i))
-    for old_id in sorted(old_sizes):
-        if old_id not in taken:
-            plan.retired[old_id] = best_home.get(old_id)
+    for old_id in sorted(old_sizes.keys() - taken):
+        plan.retired[old_id] = best_home.get(old_id)
     return plan
 
 

@@ -9,6 +9,7 @@ not relationships. Parent cycles are detected and reported, never followed.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,12 +27,21 @@ class RelationshipReport:
 
 
 def rebuild_relationships(
-    uow: UnitOfWork, config: HubConfig, now: datetime | None = None
+    uow: UnitOfWork,
+    config: HubConfig,
+    now: datetime | None = None,
+    known: Mapping[str, Mapping[tuple[str, str], str]] | None = None,
 ) -> RelationshipReport:
-    """Bring the relationship table in line with the current references, in the open UoW."""
+    """Bring the relationship table in line with the current references, in the open UoW.
+
+    `known` gives the memberships of types just rebuilt (as the builder reports them), which
+    are then not read back."""
     now = now or utcnow()
     report = RelationshipReport()
-    memberships = {t: uow.golden.memberships(t) for t in config.entity_types}
+    known = known or {}
+    memberships = {
+        t: known[t] if t in known else uow.golden.memberships(t) for t in config.entity_types
+    }
     wanted: dict[tuple[str, str, str], list[list[str]]] = defaultdict(list)
     for entity_type, entity in config.entity_types.items():
         refs = {
@@ -41,15 +51,18 @@ def rebuild_relationships(
         }
         if not refs:
             continue
-        columns = ("system", "source_id", "attributes")
-        for batch in uow.source_records.iter_current(entity_type, columns):
-            for system, source_id, attributes in batch:
-                origin = memberships[entity_type].get((system, source_id))
-                for name, spec in refs.items():
-                    value = attributes.get(name)
-                    if not value or origin is None:
+        names = sorted(refs)
+        held, targets = memberships[entity_type], {n: memberships[refs[n].entity] for n in names}
+        for batch in uow.source_records.iter_references(entity_type, names):
+            for system, source_id, *values in batch:
+                origin = held.get((system, source_id))
+                if origin is None:
+                    continue
+                for name, value in zip(names, values, strict=True):
+                    if not value:
                         continue
-                    target = memberships[spec.entity].get((spec.system or system, str(value)))
+                    spec = refs[name]
+                    target = targets[name].get((spec.system or system, str(value)))
                     if target is None:
                         report.unresolved += 1
                     elif target != origin:
