@@ -66,11 +66,12 @@ def main() -> None:
             def started(self, name: str) -> None:
                 rss.reset()
 
-            def ended(self, name: str) -> None:
-                peaks[name] = max(rss.peak, rss.now())
+            def ended(self, name: str) -> None:  # a phase may run in several rounds
+                peaks[name] = max(rss.peak, rss.now(), peaks.get(name, 0))
 
         def build(label: str, clustering: dict) -> None:
             phases, started = Sampled(), time.perf_counter()
+            peaks.clear()
             rss.reset()
             with UnitOfWork(engine, "bench") as uow:
                 report = golden.apply_clustering(

@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 import pyarrow as pa
 
 import matching
@@ -167,9 +166,10 @@ def _store_result(
         attached = {tuple(sorted((a, b))) for a, b, _ in clusters.attached}
         with phases("store pairs"):
             uow.matching.add_pairs(
-                _pair_rows(
-                    result.pairs, run_id, entity_type, result.model.version, thresholds, attached
-                )
+                run_id,
+                entity_type,
+                result.model.version,
+                _pair_rows(result.pairs, thresholds, attached),
             )
         built = golden.apply_clustering(
             uow, config, entity_type, assignments, match_run_id=run_id, phases=phases
@@ -225,15 +225,11 @@ def _store_result(
 
 
 def _pair_rows(
-    pairs: pa.Table,
-    run_id: int,
-    entity_type: str,
-    model_version: str,
-    thresholds: matching.Thresholds,
-    attached: set[tuple[str, str]],
-) -> list[dict[str, Any]]:
+    pairs: pa.Table, thresholds: matching.Thresholds, attached: set[tuple[str, str]]
+) -> list[tuple[Any, ...]]:
     """Rows for the pairs a decision rests on: the auto-link and review bands, and the
-    pairs that attached a lone record (prediction keeps weaker pairs than review for that)."""
+    pairs that attached a lone record (prediction keeps weaker pairs than review for that).
+    The explanation stays the JSON text the engine wrote (see `PAIR_COLUMNS`)."""
     rows = []
     columns = pairs.to_pydict()
     for left, right, probability, weight, explanation in zip(
@@ -255,20 +251,17 @@ def _pair_rows(
         ls, lid = split_unique_id(left)
         rs, rid = split_unique_id(right)
         rows.append(
-            {
-                "run_id": run_id,
-                "entity_type": entity_type,
-                "left_system": ls,
-                "left_source_id": lid,
-                "right_system": rs,
-                "right_source_id": rid,
-                "match_probability": probability,
-                "match_weight": weight,
-                "explanation": orjson.loads(explanation) if explanation else None,
-                "band": band,
-                "model_version": model_version,
-                "review_status": "open" if band == "review" else None,
-            }
+            (
+                ls,
+                lid,
+                rs,
+                rid,
+                probability,
+                weight,
+                explanation or None,
+                band,
+                "open" if band == "review" else None,
+            )
         )
     return rows
 

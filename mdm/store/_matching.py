@@ -8,13 +8,25 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mdm.store._bulk import bulk_insert
+from mdm.store._bulk import insert_encoded
 from mdm.store._tables import (
     candidate_pairs,
     match_constraints,
     match_runs,
     model_versions,
     xrefs,
+)
+
+PAIR_COLUMNS = (
+    "left_system",
+    "left_source_id",
+    "right_system",
+    "right_source_id",
+    "match_probability",
+    "match_weight",
+    "explanation",
+    "band",
+    "review_status",
 )
 
 
@@ -96,10 +108,26 @@ class MatchingRepository:
         )
         return dict(row) if row else None
 
-    def add_pairs(self, rows: Sequence[dict[str, Any]], chunk: int = 50_000) -> None:
-        """Bulk-insert candidate pairs."""
+    def add_pairs(
+        self,
+        run_id: int,
+        entity_type: str,
+        model_version: str | None,
+        rows: Sequence[tuple[Any, ...]],
+        chunk: int = 50_000,
+    ) -> None:
+        """Bulk-insert a run's candidate pairs: rows of PAIR_COLUMNS, the explanation as
+        JSON text."""
+        shared = {"run_id": run_id, "entity_type": entity_type, "model_version": model_version}
         for start in range(0, len(rows), chunk):
-            bulk_insert(self._c, candidate_pairs, rows[start : start + chunk])
+            insert_encoded(
+                self._c,
+                candidate_pairs,
+                shared,
+                PAIR_COLUMNS,
+                rows[start : start + chunk],
+                frozenset({"explanation"}),
+            )
 
     def pairs(
         self, run_id: int, band: str | None = None, limit: int = 1000

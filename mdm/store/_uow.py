@@ -62,7 +62,10 @@ class UnitOfWork:
         return self._connection
 
     def publish(
-        self, event_type: str, aggregate_id: str | None, payload: dict[str, Any],
+        self,
+        event_type: str,
+        aggregate_id: str | None,
+        payload: dict[str, Any],
         entity_type: str | None = None,
     ) -> None:
         """Record a change event in the outbox, inside this transaction."""

@@ -102,3 +102,19 @@ def test_thresholds_attach_can_be_switched_off_and_veto_sits_below() -> None:
     assert m.default_matching_settings("customer").thresholds.scoring_floor == 0.02
     with pytest.raises(pydantic.ValidationError, match="veto"):
         m.matching_settings("customer", {"thresholds": {"veto": 0.05}})
+
+
+def test_duckdb_databases_for_matching_cap_their_memory_and_spill_to_a_temp_dir(monkeypatch):
+    from matching._engine import duckdb_connection
+
+    def setting(connection, name):
+        return connection.execute("SELECT current_setting(?)", [name]).fetchone()[0]
+
+    monkeypatch.delenv("MATCHING_DUCKDB_MEMORY_LIMIT", raising=False)
+    default = duckdb_connection()
+    assert setting(default, "memory_limit") == "1.8 GiB"  # 2GB, as DuckDB prints it
+    assert setting(default, "temp_directory").endswith("mdm-duckdb")
+    monkeypatch.setenv("MATCHING_DUCKDB_MEMORY_LIMIT", "512MB")
+    assert setting(duckdb_connection(), "memory_limit") == "488.2 MiB"
+    monkeypatch.setenv("MATCHING_DUCKDB_MEMORY_LIMIT", "")  # empty: DuckDB's own default
+    assert setting(duckdb_connection(), "memory_limit") != "1.8 GiB"

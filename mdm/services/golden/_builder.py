@@ -94,35 +94,47 @@ def apply_clustering(
                 report.unchanged += 1
             else:
                 todo.append((key, gid, keys, digest, same_members))
+    writes = _Writes(uow, entity_type, match_run_id, now)
     with _collector_paused(), phases("golden: survivorship"):
         retiring = [old for old in plan.retired if old in states]
         olds = uow.golden.records([gid for _, gid, *_ in todo if gid in states] + retiring)
-        members = _members(uow, entity_type, todo, len(versions))
-        writes = _Writes(uow, entity_type, match_run_id, now)
+        stored = _stored_members(uow, entity_type, todo, len(versions))
         survivorship = Survivorship(list(entity.attributes), entity.survivorship)
-        for key, gid, keys, digest, same_members in todo:
-            values, provenance = survivorship([members[k] for k in keys], overrides.get(gid))
-            old = olds.get(gid)
-            if (
-                old
-                and same_members
-                and old["attributes"] == values
-                and old["provenance"] == provenance
-            ):
-                writes.rehashed.append((gid, digest))
-                report.unchanged += 1
-                continue
-            writes.golden(gid, old, values, provenance, keys, plan.split_from.get(key), digest)
-            report.created += old is None
-            report.updated += old is not None
-        del members
+    loads = orjson.loads
+    for start in range(0, len(todo), _CLUSTERS_PER_ROUND):
+        with _collector_paused(), phases("golden: survivorship"):
+            for key, gid, keys, digest, same_members in todo[start : start + _CLUSTERS_PER_ROUND]:
+                members = [
+                    Member(k[0], k[1], version, updated_at, loads(text) if text else {})
+                    for k in keys
+                    for version, updated_at, text in (stored.pop(k),)
+                ]
+                values, provenance = survivorship(members, overrides.get(gid))
+                old = olds.get(gid)
+                if (
+                    old
+                    and same_members
+                    and old["attributes"] == values
+                    and old["provenance"] == provenance
+                ):
+                    writes.rehashed.append((gid, digest))
+                    report.unchanged += 1
+                    continue
+                writes.golden(gid, old, values, provenance, keys, plan.split_from.get(key), digest)
+                report.created += old is None
+                report.updated += old is not None
+        with _collector_paused(), phases("golden: write"):
+            writes.flush()
+    with _collector_paused(), phases("golden: write"):
         _memberships(writes, clusters, ids, previous, report)
         _retirements(writes, plan, ids, olds, report)
-    with _collector_paused(), phases("golden: write"):
         writes.flush()
     report.events = writes.event_count
     report.memberships = {member: ids[key] for key, keys in clusters.items() for member in keys}
     return report
+
+
+_CLUSTERS_PER_ROUND = 50_000  # golden records surviving and written per round
 
 
 @contextmanager
@@ -157,26 +169,24 @@ def _build_digest(
     return hashlib.blake2b(text, digest_size=16, key=rules).hexdigest()
 
 
-def _members(
+def _stored_members(
     uow: UnitOfWork,
     entity_type: str,
     todo: list[tuple[str, str, list[MemberKey], str, bool]],
     current: int,
-) -> dict[MemberKey, Member]:
-    """The source records of the clusters to rebuild: read all at once when most are, else
-    by key."""
+) -> dict[MemberKey, tuple[int, datetime | None, str]]:
+    """(version, source timestamp, attributes as JSON text) of the members of the clusters
+    to rebuild: read in one pass when most are, else by key. The text is decoded a round
+    of clusters at a time, which holds a fraction of the memory of decoded values."""
     wanted = [k for _, _, keys, _, _ in todo for k in keys]
     if not wanted:
         return {}
     keys = None if len(wanted) > current // 4 else wanted
-    members: dict[MemberKey, Member] = {}
-    loads = orjson.loads
+    stored: dict[MemberKey, tuple[int, datetime | None, str]] = {}
     for batch in uow.source_records.current_rows(entity_type, keys):
         for system, source_id, version, updated_at, attributes in batch:
-            members[(system, source_id)] = Member(
-                system, source_id, version, updated_at, loads(attributes) if attributes else {}
-            )
-    return members
+            stored[(system, source_id)] = (version, updated_at, attributes)
+    return stored
 
 
 def _memberships(
@@ -239,10 +249,7 @@ class _Writes:
         self.retired: dict[str, str | None] = {}
         self.rehashed: list[tuple[str, str]] = []
         self.events: list[tuple[str, str | None, str]] = []
-
-    @property
-    def event_count(self) -> int:
-        return len(self.events)
+        self.event_count = 0  # events written so far
 
     def golden(
         self,
@@ -330,6 +337,8 @@ class _Writes:
         self.events.append((event_type, aggregate, self.json(payload)))
 
     def flush(self) -> None:
+        """Write what was collected, in an order that keeps one open version per record,
+        and start collecting afresh."""
         uow, golden, now = self.uow, self.uow.golden, self.now
         golden.close_versions(self.closed, now)
         golden.write_new(self.entity_type, now, self.inserts)
@@ -340,6 +349,12 @@ class _Writes:
         golden.end_xrefs(self.entity_type, self.ends, now)
         golden.write_xrefs(self.entity_type, now, self.run_id, self.xrefs)
         uow.outbox.append_encoded(self.entity_type, uow.actor, uow.correlation_id, self.events)
+        self.event_count += len(self.events)
+        for rows in (self.inserts, self.updates, self.versions, self.closed, self.ends):
+            rows.clear()
+        for rows in (self.xrefs, self.rehashed, self.events):
+            rows.clear()
+        self.retired = {}
 
 
 def _search_name(values: dict[str, Any]) -> str | None:

@@ -51,9 +51,11 @@ def plan_ids(
             taken.add(held)
             best_home[held] = key
             continue
-        votes = Counter(previous[m] for m in members if m in previous)
+        held_before = [previous[m] for m in members if m in previous]
+        if not held_before:  # all new records: a new ID
+            continue
         first = min(members)
-        for old_id, count in votes.items():
+        for old_id, count in Counter(held_before).items():
             overlap.append((count, old_id, first, key))
     overlap.sort(key=lambda t: (-t[0], t[1], t[2]))
     for _count, old_id, _first, key in overlap:
@@ -65,7 +67,7 @@ def plan_ids(
     plan.new_clusters = sorted(
         (k for k in clusters if k not in plan.kept), key=lambda k: min(clusters[k])
     )
-    for key in plan.new_clusters:
+    for key in plan.new_clusters if previous else ():
         sources = Counter(previous[m] for m in clusters[key] if m in previous)
         if sources:
             plan.split_from[key] = min(sources, key=lambda i: (-sources[i], i))
