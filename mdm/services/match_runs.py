@@ -6,6 +6,7 @@ an Arrow table and are written with one executemany per chunk.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass, field
@@ -138,7 +139,15 @@ def run_match(
             table, settings, steward_must_links=must, steward_cannot_links=cannot
         )
         result = matching.checked_clustering(model, table, pairs, constraints)
-    report = _store_result(uow, config, entity_type, table, result, phases)
+    with phases("store pairs"):
+        attached = {tuple(sorted((a, b))) for a, b, _ in result.clusters.attached}
+        pair_rows = _pair_rows(result.pairs, model.settings.thresholds, attached)
+    # What the store needs is in hand: let the records and pairs go before golden records
+    # are built (at a million records they hold more than a gigabyte).
+    records = table.num_rows
+    result = dataclasses.replace(result, pairs=result.pairs.schema.empty_table())
+    del table, pairs
+    report = _store_result(uow, config, entity_type, records, pair_rows, result, phases)
     report.timings = phases.seconds
     return report
 
@@ -147,13 +156,13 @@ def _store_result(
     uow: UnitOfWork,
     config: HubConfig,
     entity_type: str,
-    table: pa.Table,
+    records: int,
+    pair_rows: list[tuple[Any, ...]],
     result: matching.MatchResult,
     phases: Phases,
 ) -> MatchReport:
     clusters = result.clusters
     assignments = {split_unique_id(uid): key for uid, key in clusters.assignments.items()}
-    thresholds = result.model.settings.thresholds
     with uow:
         run_id = uow.matching.start_run(
             entity_type=entity_type,
@@ -163,14 +172,9 @@ def _store_result(
             correlation_id=uow.correlation_id,
             started_at=utcnow(),
         )
-        attached = {tuple(sorted((a, b))) for a, b, _ in clusters.attached}
         with phases("store pairs"):
-            uow.matching.add_pairs(
-                run_id,
-                entity_type,
-                result.model.version,
-                _pair_rows(result.pairs, thresholds, attached),
-            )
+            uow.matching.add_pairs(run_id, entity_type, result.model.version, pair_rows)
+            del pair_rows[:]
         built = golden.apply_clustering(
             uow, config, entity_type, assignments, match_run_id=run_id, phases=phases
         )
@@ -188,7 +192,7 @@ def _store_result(
         ]
         pair_counts = uow.matching.count_pairs(run_id)
         stats = {
-            "records": table.num_rows,
+            "records": records,
             "pairs": pair_counts,
             "clusters": len(sizes),
             "attached": len(clusters.attached),
@@ -207,7 +211,7 @@ def _store_result(
         entity_type,
         run_id,
         result.model.version,
-        table.num_rows,
+        records,
         pair_counts,
         len(sizes),
         sum(1 for n in sizes.values() if n > 1),
