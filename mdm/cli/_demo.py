@@ -45,8 +45,9 @@ def demo(
     console.rule("[b]1. Load the source extracts")
     for step in plan.get("load", []):
         path = manifest.parent / step["file"]
+        loading = time.perf_counter()
         report = _load_with_progress(cli, step["system"], step["entity"], path, dry_run=False)
-        print_load_report(report)
+        print_load_report(report, time.perf_counter() - loading)
     console.rule("[b]2. Train, match and build golden records")
     for entity_type in _dependency_order(cli.config):
         if not any(k[0] == entity_type for k in store_admin.current_counts(cli.uow())):

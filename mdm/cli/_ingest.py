@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -57,8 +58,9 @@ def load(
 ) -> None:
     """Load one extract through the system's mapping; every row is stored or quarantined."""
     cli: CliContext = ctx.obj
+    started = time.perf_counter()
     report = _load_with_progress(cli, system, entity, file, dry_run)
-    print_load_report(report)
+    print_load_report(report, time.perf_counter() - started)
 
 
 def _load_with_progress(cli: CliContext, system: str, entity: str, file: Path, dry_run: bool):
@@ -82,13 +84,14 @@ def _load_with_progress(cli: CliContext, system: str, entity: str, file: Path, d
         )
 
 
-def print_load_report(report: ingestion.LoadReport) -> None:
+def print_load_report(report: ingestion.LoadReport, seconds: float | None = None) -> None:
     c = report.counts
     label = "dry run of" if report.dry_run else f"batch {report.batch_id}:"
+    rate = f" in {seconds:.1f} s ({c.read / seconds:,.0f} rows/s)" if seconds else ""
     console.print(
         f"{label} {report.system}/{report.entity_type} from {report.origin}: "
         f"read {c.read}, inserted {c.inserted}, updated {c.updated}, unchanged {c.unchanged}, "
-        f"stale {c.stale}, quarantined {c.quarantined}"
+        f"stale {c.stale}, quarantined {c.quarantined}{rate}"
     )
     for row in report.quarantine_sample[:5]:
         console.print(f"  [yellow]line {row['line']}[/]: " + "; ".join(row["reasons"]))

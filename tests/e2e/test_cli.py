@@ -25,7 +25,8 @@ def test_init_load_and_quarantine_list_work_end_to_end(tmp_path):
     assert "Store ready" in _run(tmp_path, "init").stdout
     loaded = _run(tmp_path, "load", "crm", str(FIXTURES / "crm_small.csv"), "--entity", "customer")
     assert loaded.returncode == 0, loaded.stderr
-    assert "read 6, inserted 3, updated 0, unchanged 0, stale 0, quarantined 3" in loaded.stdout
+    assert "read 6, inserted 3, updated 0, unchanged 0, stale 0, quarantined 3 in " in loaded.stdout
+    assert "rows/s)" in loaded.stdout
     again = _run(tmp_path, "load", "crm", str(FIXTURES / "crm_small.csv"))
     assert "inserted 0, updated 0, unchanged 3" in again.stdout
     listed = _run(tmp_path, "quarantine", "list", "--system", "crm")
