@@ -50,12 +50,17 @@ def insert_encoded(
     `rows` hold `columns` in order; `shared` holds the values every row has in common. JSON
     columns named in `json_columns` carry serialised JSON text. On SQLite the rows go in
     multi-row VALUES statements binding the shared values once each (an executemany of one
-    row per step costs twice as much there); elsewhere in one executemany.
+    row per step costs twice as much there); on PostgreSQL (psycopg) through COPY, which
+    the server parses column by column (JSON text into jsonb included); elsewhere in one
+    executemany.
     """
     if not rows:
         return
     if connection.dialect.name == "sqlite":
         _insert_sqlite(connection, table, shared, columns, rows)
+        return
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        _copy_postgresql(connection, table, shared, columns, rows)
         return
     keys = [*shared, *columns]
     values = {
@@ -102,6 +107,28 @@ def _insert_sqlite(
             _sqlite_statement(*names, len(rest)),
             head + tuple(chain.from_iterable(rest)),
         )
+
+
+def _copy_postgresql(
+    connection: sa.Connection,
+    table: sa.Table,
+    shared: dict[str, Any],
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """COPY ... FROM STDIN on the connection's own transaction (about ten times the rows/s
+    of a pipelined executemany of INSERTs)."""
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in (*shared, *columns))
+    head = tuple(shared.values())
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                write(head + row)
+    finally:
+        cursor.close()
 
 
 @lru_cache(maxsize=64)
