@@ -21,6 +21,7 @@ test: $(STAMP) lint  ## The whole test suite (PostgreSQL too when MDM_TEST_POSTG
 
 lint: $(STAMP)
 	$(BIN)/ruff check mdm matching stewardship tests bench data_samples
+	$(BIN)/ruff format --check mdm matching stewardship tests bench data_samples
 	$(BIN)/lint-imports
 
 schema: $(STAMP)  ## Export the GraphQL contract graphql/schema.graphql from the code

@@ -57,8 +57,10 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{tmp}/golden.db"
         generator.fill_store(url, path)
         gc.collect()
-        print(f"{args.n:,} source records generated and stored in "
-              f"{time.perf_counter() - started:.0f} s (not timed)")
+        print(
+            f"{args.n:,} source records generated and stored in "
+            f"{time.perf_counter() - started:.0f} s (not timed)"
+        )
         config = load_hub_config(ROOT / "hub.toml")
         engine = create_store_engine(url)
 
@@ -74,9 +76,7 @@ def main() -> None:
             peaks.clear()
             rss.reset()
             with UnitOfWork(engine, "bench") as uow:
-                report = golden.apply_clustering(
-                    uow, config, "customer", clustering, phases=phases
-                )
+                report = golden.apply_clustering(uow, config, "customer", clustering, phases=phases)
                 with phases("relationships"):
                     golden.rebuild_relationships(
                         uow, config, known={"customer": report.memberships}

@@ -33,10 +33,17 @@ class _Option:
     contradicted: bool = False
 
 
-def attach(forest: Forest, left: Sequence[int], right: Sequence[int],
-           probability: Sequence[float], weight: Sequence[float], against: Sequence[float],
-           across: Sequence[bool], threshold: float, margin: float,
-           ) -> list[tuple[int, int, float]]:
+def attach(
+    forest: Forest,
+    left: Sequence[int],
+    right: Sequence[int],
+    probability: Sequence[float],
+    weight: Sequence[float],
+    against: Sequence[float],
+    across: Sequence[bool],
+    threshold: float,
+    margin: float,
+) -> list[tuple[int, int, float]]:
     """Attach lone records to their sole plausible cluster (see the module docstring).
 
     Candidates are weighed per target cluster (its best pair), against every pair the
@@ -47,8 +54,9 @@ def attach(forest: Forest, left: Sequence[int], right: Sequence[int],
     parent, size = forest.parent, forest.size
     lone = {i for i in range(len(parent)) if parent[i] == i and size[i] == 1}
     options: dict[int, dict[int, _Option]] = {}
-    for a, b, p, w, worst, cross in zip(left, right, probability, weight, against, across,
-                                        strict=True):
+    for a, b, p, w, worst, cross in zip(
+        left, right, probability, weight, against, across, strict=True
+    ):
         for x, y in ((a, b), (b, a)):
             if x not in lone:
                 continue
@@ -61,15 +69,21 @@ def attach(forest: Forest, left: Sequence[int], right: Sequence[int],
     for x, by_root in options.items():
         best_root = min(by_root, key=lambda r: (-by_root[r].weight, r))
         best = by_root[best_root]
-        runner_up = max((o.weight for r, o in by_root.items() if r != best_root),
-                        default=-math.inf)
-        if (best.probability >= threshold and best.linkable and not best.contradicted
-                and best.weight - runner_up >= margin):
+        runner_up = max((o.weight for r, o in by_root.items() if r != best_root), default=-math.inf)
+        if (
+            best.probability >= threshold
+            and best.linkable
+            and not best.contradicted
+            and best.weight - runner_up >= margin
+        ):
             clear[x] = best
     # Two lone records pair up only if each is the other's clear choice: otherwise one
     # record with two suitors would join them (two CRM accounts through one PSA client).
-    choices = [(-o.weight, x, o.partner, o.probability) for x, o in clear.items()
-               if o.partner not in lone or getattr(clear.get(o.partner), "partner", None) == x]
+    choices = [
+        (-o.weight, x, o.partner, o.probability)
+        for x, o in clear.items()
+        if o.partner not in lone or getattr(clear.get(o.partner), "partner", None) == x
+    ]
     attached = []
     for _, x, partner, p in sorted(choices):
         rx, rp = forest.find(x), forest.find(partner)
@@ -77,5 +91,3 @@ def attach(forest: Forest, left: Sequence[int], right: Sequence[int],
             forest.union(rx, rp)
             attached.append((x, partner, p))
     return attached
-
-

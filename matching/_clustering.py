@@ -40,9 +40,15 @@ from matching._forest import Forest, exclusive_values, link_sets
 
 __all__ = ["CONTRADICTION", "REVIEW_SCHEMA", "ClusterResult", "cluster_records"]
 
-REVIEW_SCHEMA = pa.schema([("unique_id_l", pa.string()), ("unique_id_r", pa.string()),
-                           ("match_probability", pa.float64()), ("match_weight", pa.float64()),
-                           ("reason", pa.string())])
+REVIEW_SCHEMA = pa.schema(
+    [
+        ("unique_id_l", pa.string()),
+        ("unique_id_r", pa.string()),
+        ("match_probability", pa.float64()),
+        ("match_weight", pa.float64()),
+        ("reason", pa.string()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -98,12 +104,15 @@ class _Edges:
 
 def _edges(id_array: pa.Array, table: pa.Table, threshold: float) -> _Edges:
     strong = table.filter(pc.greater_equal(table["match_probability"], threshold))
-    strong = strong.sort_by([("match_weight", "descending"), ("unique_id_l", "ascending"),
-                             ("unique_id_r", "ascending")])
-    return _Edges(strong, _index(id_array, strong["unique_id_l"]),
-                  _index(id_array, strong["unique_id_r"]), strong["match_weight"].to_pylist())
-
-
+    strong = strong.sort_by(
+        [("match_weight", "descending"), ("unique_id_l", "ascending"), ("unique_id_r", "ascending")]
+    )
+    return _Edges(
+        strong,
+        _index(id_array, strong["unique_id_l"]),
+        _index(id_array, strong["unique_id_r"]),
+        strong["match_weight"].to_pylist(),
+    )
 
 
 @dataclass
@@ -141,21 +150,39 @@ class _Problem:
 
     def forest(self) -> Forest:
         n = len(self.names)
-        return Forest(list(range(n)), [1] * n, exclusive_values(self.index_of, self.keys),
-                      link_sets(self.index_of, self.cannot), link_sets(self.index_of, self.vetoes))
+        return Forest(
+            list(range(n)),
+            [1] * n,
+            exclusive_values(self.index_of, self.keys),
+            link_sets(self.index_of, self.cannot),
+            link_sets(self.index_of, self.vetoes),
+        )
 
     def subset(self, region: set[str]) -> _Problem:
         """The same problem restricted to `region` (closed under pairs and must-links)."""
         inside = pa.array(sorted(region), pa.string())
-        table = self.table.filter(pc.and_(pc.is_in(self.table["unique_id_l"], value_set=inside),
-                                          pc.is_in(self.table["unique_id_r"], value_set=inside)))
+        table = self.table.filter(
+            pc.and_(
+                pc.is_in(self.table["unique_id_l"], value_set=inside),
+                pc.is_in(self.table["unique_id_r"], value_set=inside),
+            )
+        )
 
         def within(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
             return [(a, b) for a, b in links if a in region and b in region]
 
-        return _Problem(inside.to_pylist(), table, within(self.must), within(self.cannot),
-                        within(self.vetoes), {k: v for k, v in self.keys.items() if k in region},
-                        self.systems, self.auto, self.review, self.attach)
+        return _Problem(
+            inside.to_pylist(),
+            table,
+            within(self.must),
+            within(self.cannot),
+            within(self.vetoes),
+            {k: v for k, v in self.keys.items() if k in region},
+            self.systems,
+            self.auto,
+            self.review,
+            self.attach,
+        )
 
 
 def _sorted_unique(ids: Iterable[str]) -> list[str]:
@@ -197,12 +224,17 @@ def cluster_records(
     constraint, and the pairs of ambiguous records.
     """
     problem = _Problem(
-        _sorted_unique(ids), _pairs_table(pairs),
+        _sorted_unique(ids),
+        _pairs_table(pairs),
         sorted({(min(lk[0], lk[1]), max(lk[0], lk[1])) for lk in must_links}),
-        _pairs_of(cannot_links), _pairs_of(vetoes), dict(exclusive_keys or {}), systems,
+        _pairs_of(cannot_links),
+        _pairs_of(vetoes),
+        dict(exclusive_keys or {}),
+        systems,
         auto_link_threshold,
         auto_link_threshold if review_threshold is None else review_threshold,
-        attach_threshold)
+        attach_threshold,
+    )
     if previous is None:
         return _solve(problem)
     region = _region(previous, changed)
@@ -240,20 +272,38 @@ def _cluster_once(problem: _Problem, excluded_ids: set[str]) -> tuple[ClusterRes
         left = _index(problem.id_array, table["unique_id_l"])
         right = _index(problem.id_array, table["unique_id_r"])
         attached = attach(
-            forest, left, right, table["match_probability"].to_pylist(),
-            table["match_weight"].to_pylist(), table["strongest_against"].to_pylist(),
-            _across_systems(problem, left, right), problem.attach, problem.margin)
+            forest,
+            left,
+            right,
+            table["match_probability"].to_pylist(),
+            table["match_weight"].to_pylist(),
+            table["strongest_against"].to_pylist(),
+            _across_systems(problem, left, right),
+            problem.attach,
+            problem.margin,
+        )
     names = problem.names
     cluster_keys = _cluster_keys(forest, problem.id_array)
     assignments = dict(zip(names, cluster_keys.to_pylist(), strict=True))
-    unattached = [k for k in range(len(edges.left))
-                  if edges.left[k] in excluded or edges.right[k] in excluded]
-    review = _review_pairs(table, problem.id_array, cluster_keys, problem.auto, problem.review,
-                           refused=edges.table.take(pa.array(blocked, pa.int64())),
-                           ambiguous=edges.table.take(pa.array(unattached, pa.int64())))
-    result = ClusterResult(assignments, review, tuple(refused),
-                           tuple(sorted(names[i] for i in excluded)),
-                           tuple((names[a], names[b], p) for a, b, p in attached))
+    unattached = [
+        k for k in range(len(edges.left)) if edges.left[k] in excluded or edges.right[k] in excluded
+    ]
+    review = _review_pairs(
+        table,
+        problem.id_array,
+        cluster_keys,
+        problem.auto,
+        problem.review,
+        refused=edges.table.take(pa.array(blocked, pa.int64())),
+        ambiguous=edges.table.take(pa.array(unattached, pa.int64())),
+    )
+    result = ClusterResult(
+        assignments,
+        review,
+        tuple(refused),
+        tuple(sorted(names[i] for i in excluded)),
+        tuple((names[a], names[b], p) for a, b, p in attached),
+    )
     return result, {names[i] for i in fresh}
 
 
@@ -264,8 +314,13 @@ def _region(result: ClusterResult, seeds: Iterable[str]) -> set[str]:
     assignments = result.assignments
     review = result.review_pairs
     joined = pc.is_in(review["reason"], value_set=pa.array(["refused_by_constraint", "ambiguous"]))
-    links = list(zip(review.filter(joined)["unique_id_l"].to_pylist(),
-                     review.filter(joined)["unique_id_r"].to_pylist(), strict=True))
+    links = list(
+        zip(
+            review.filter(joined)["unique_id_l"].to_pylist(),
+            review.filter(joined)["unique_id_r"].to_pylist(),
+            strict=True,
+        )
+    )
     links += [(a, b) for a, b, _ in result.refused_must_links]
     neighbours: dict[str, set[str]] = {}
     for a, b in links:
@@ -288,16 +343,25 @@ def _merge(result: ClusterResult, sub: ClusterResult, region: set[str]) -> Clust
     """`result` with the components of `region` replaced by their new solution."""
     inside = pa.array(sorted(region), pa.string())
     pairs = result.review_pairs
-    keep = pc.invert(pc.and_(pc.is_in(pairs["unique_id_l"], value_set=inside),
-                             pc.is_in(pairs["unique_id_r"], value_set=inside)))
+    keep = pc.invert(
+        pc.and_(
+            pc.is_in(pairs["unique_id_l"], value_set=inside),
+            pc.is_in(pairs["unique_id_r"], value_set=inside),
+        )
+    )
     review = pa.concat_tables([result.review_pairs.filter(keep), sub.review_pairs])
-    review = review.sort_by([("match_weight", "descending"), ("unique_id_l", "ascending"),
-                             ("unique_id_r", "ascending"), ("reason", "ascending")])
+    review = review.sort_by(
+        [
+            ("match_weight", "descending"),
+            ("unique_id_l", "ascending"),
+            ("unique_id_r", "ascending"),
+            ("reason", "ascending"),
+        ]
+    )
     return ClusterResult(
         {**result.assignments, **sub.assignments},
         review,
-        tuple(r for r in result.refused_must_links if r[0] not in region)
-        + sub.refused_must_links,
+        tuple(r for r in result.refused_must_links if r[0] not in region) + sub.refused_must_links,
         tuple(sorted({u for u in result.ambiguous if u not in region} | set(sub.ambiguous))),
         tuple(sorted((a for a in result.attached if a[0] not in region), key=lambda a: a[0]))
         + sub.attached,
@@ -321,18 +385,25 @@ def _cluster_keys(forest: Forest, id_array: pa.Array) -> pa.Array:
         if grand.equals(parent):
             break
         parent = grand
-    first = (pa.table({"root": parent, "i": pa.array(range(len(parent)), pa.int64())})
-             .group_by("root").aggregate([("i", "min")]))
+    first = (
+        pa.table({"root": parent, "i": pa.array(range(len(parent)), pa.int64())})
+        .group_by("root")
+        .aggregate([("i", "min")])
+    )
     smallest = first["i_min"].take(pc.index_in(parent, value_set=first["root"]))
     return id_array.take(smallest)
 
 
-def _apply_must_links(forest: Forest, index_of: Callable[[Sequence[str]], list[int | None]],
-                      must_links: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+def _apply_must_links(
+    forest: Forest,
+    index_of: Callable[[Sequence[str]], list[int | None]],
+    must_links: list[tuple[str, str]],
+) -> list[tuple[str, str, str]]:
     refused: list[tuple[str, str, str]] = []
     ends = index_of([a for a, _ in must_links] + [b for _, b in must_links])
-    for link, a, b in zip(must_links, ends[: len(must_links)], ends[len(must_links):],
-                          strict=True):
+    for link, a, b in zip(
+        must_links, ends[: len(must_links)], ends[len(must_links) :], strict=True
+    ):
         if a is None or b is None:
             continue
         ra, rb = forest.find(a), forest.find(b)
@@ -365,9 +436,15 @@ def _apply_edges(forest: Forest, edges: _Edges, excluded: set[int]) -> tuple[lis
             rb = parent[rb]
         if ra == rb:
             continue
-        if has_constraints and (  # a conflict needs constraints on both sides: check cheaply
-                (ra in keys and rb in keys) or (ra in forbidden and rb in forbidden)
-                or (ra in vetoed and rb in vetoed)) and forest.conflict(ra, rb, soft=True):
+        if (
+            has_constraints
+            and (  # a conflict needs constraints on both sides: check cheaply
+                (ra in keys and rb in keys)
+                or (ra in forbidden and rb in forbidden)
+                or (ra in vetoed and rb in vetoed)
+            )
+            and forest.conflict(ra, rb, soft=True)
+        ):
             blocked.append(k)
             continue
         forest.union(ra, rb)
@@ -375,8 +452,9 @@ def _apply_edges(forest: Forest, edges: _Edges, excluded: set[int]) -> tuple[lis
     return accepted, blocked
 
 
-def _ambiguous(forest: Forest, edges: _Edges, accepted: list[int], blocked: list[int],
-               margin: float) -> set[int]:
+def _ambiguous(
+    forest: Forest, edges: _Edges, accepted: list[int], blocked: list[int], margin: float
+) -> set[int]:
     """Records that an accepted edge pulled into one cluster while a refused edge of nearly
     the same weight pulled them towards another: the evidence cannot tell the two apart."""
     if not blocked:
@@ -401,24 +479,43 @@ def _across_systems(problem: _Problem, left: list[int], right: list[int]) -> lis
         system = pc.extract_regex(problem.id_array, r"^(?P<s>[^|]*)").field("s")
     else:
         system = pa.array([problem.systems[n] for n in problem.names], pa.string())
-    return pc.not_equal(system.take(pa.array(left, pa.int64())),
-                        system.take(pa.array(right, pa.int64()))).to_pylist()
+    return pc.not_equal(
+        system.take(pa.array(left, pa.int64())), system.take(pa.array(right, pa.int64()))
+    ).to_pylist()
 
 
-def _review_pairs(table: pa.Table, id_array: pa.Array, cluster_keys: pa.Array, auto: float,
-                  review: float, *, refused: pa.Table, ambiguous: pa.Table) -> pa.Table:
+def _review_pairs(
+    table: pa.Table,
+    id_array: pa.Array,
+    cluster_keys: pa.Array,
+    auto: float,
+    review: float,
+    *,
+    refused: pa.Table,
+    ambiguous: pa.Table,
+) -> pa.Table:
     prob = table["match_probability"]
     band = table.filter(pc.and_(pc.greater_equal(prob, review), pc.less(prob, auto)))
     left = cluster_keys.take(pc.index_in(band["unique_id_l"], value_set=id_array))
     right = cluster_keys.take(pc.index_in(band["unique_id_r"], value_set=id_array))
     band = band.filter(pc.not_equal(left, right))
     parts = [(band, "review_band"), (refused, "refused_by_constraint"), (ambiguous, "ambiguous")]
-    out = pa.concat_tables([
-        part.select(REVIEW_SCHEMA.names[:4])
-        .append_column("reason", pa.array([reason] * part.num_rows, pa.string()))
-        .cast(REVIEW_SCHEMA) for part, reason in parts])
-    out = out.sort_by([("match_weight", "descending"), ("unique_id_l", "ascending"),
-                       ("unique_id_r", "ascending"), ("reason", "ascending")])
+    out = pa.concat_tables(
+        [
+            part.select(REVIEW_SCHEMA.names[:4])
+            .append_column("reason", pa.array([reason] * part.num_rows, pa.string()))
+            .cast(REVIEW_SCHEMA)
+            for part, reason in parts
+        ]
+    )
+    out = out.sort_by(
+        [
+            ("match_weight", "descending"),
+            ("unique_id_l", "ascending"),
+            ("unique_id_r", "ascending"),
+            ("reason", "ascending"),
+        ]
+    )
     return _first_per_pair(out)
 
 
@@ -426,8 +523,9 @@ def _first_per_pair(review: pa.Table) -> pa.Table:
     """One row per pair (a refused edge of an ambiguous record is listed once)."""
     seen: set[tuple[str, str]] = set()
     keep = []
-    for a, b in zip(review["unique_id_l"].to_pylist(),
-                    review["unique_id_r"].to_pylist(), strict=True):
+    for a, b in zip(
+        review["unique_id_l"].to_pylist(), review["unique_id_r"].to_pylist(), strict=True
+    ):
         keep.append((a, b) not in seen)
         seen.add((a, b))
     return review.filter(pa.array(keep, pa.bool_()))

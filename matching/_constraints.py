@@ -62,8 +62,17 @@ class Constraints:
         return None
 
 
-_COMPARE = ("unique_id", "country", "tax_id_valid", "tax_id_country", "lei_valid", "name_core",
-            "alt_name_core", "project_name_norm", "code_norm")
+_COMPARE = (
+    "unique_id",
+    "country",
+    "tax_id_valid",
+    "tax_id_country",
+    "lei_valid",
+    "name_core",
+    "alt_name_core",
+    "project_name_norm",
+    "code_norm",
+)
 
 
 def _column(table: pa.Table, name: str) -> list[Any]:
@@ -77,8 +86,9 @@ def _exclusive_keys(table: pa.Table) -> dict[str, tuple[str, ...]]:
             continue
         rows = table.filter(pc.is_valid(table[col]))
         countries = _column(rows, "tax_id_country")
-        for uid, value, cc in zip(_column(rows, "unique_id"), _column(rows, col), countries,
-                                  strict=True):
+        for uid, value, cc in zip(
+            _column(rows, "unique_id"), _column(rows, col), countries, strict=True
+        ):
             name = "lei" if ns is None else f"tax_id:{cc}"
             keys.setdefault(uid, []).append(f"{name}={value}")
     return {k: tuple(v) for k, v in keys.items()}
@@ -109,8 +119,12 @@ def contradiction(a: dict[str, Any], b: dict[str, Any], min_name_similarity: flo
     for field, label in (("country", "country"), ("lei_valid", "lei"), ("code_norm", "code")):
         if a.get(field) and b.get(field) and a[field] != b[field]:
             return f"contradicted: {label}"
-    if (a.get("tax_id_valid") and b.get("tax_id_valid") and a["tax_id_valid"] != b["tax_id_valid"]
-            and a.get("tax_id_country") == b.get("tax_id_country")):
+    if (
+        a.get("tax_id_valid")
+        and b.get("tax_id_valid")
+        and a["tax_id_valid"] != b["tax_id_valid"]
+        and a.get("tax_id_country") == b.get("tax_id_country")
+    ):
         return "contradicted: tax_id"
     similarity = _name_similarity(a, b)
     if similarity is not None and similarity < min_name_similarity:
@@ -118,13 +132,19 @@ def contradiction(a: dict[str, Any], b: dict[str, Any], min_name_similarity: flo
     return None
 
 
-def _references(table: pa.Table, spec: ReferenceSpec, min_sim: float,
-                ) -> tuple[list[Link], list[Link], list[StaleReference]]:
+def _references(
+    table: pa.Table,
+    spec: ReferenceSpec,
+    min_sim: float,
+) -> tuple[list[Link], list[Link], list[StaleReference]]:
     rows = table.filter(pc.is_valid(table[spec.column]))
     if rows.num_rows == 0:
         return [], [], []
-    system = (pa.array([spec.system] * rows.num_rows, pa.string()) if spec.system
-              else pc.cast(rows["system"], pa.string()))
+    system = (
+        pa.array([spec.system] * rows.num_rows, pa.string())
+        if spec.system
+        else pc.cast(rows["system"], pa.string())
+    )
     targets = pc.binary_join_element_wise(system, pc.cast(rows[spec.column], pa.string()), "|")
     found = pc.index_in(targets, value_set=table["unique_id"].combine_chunks())
     cols = [c for c in _COMPARE if c in table.column_names]

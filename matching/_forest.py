@@ -67,9 +67,6 @@ class Forest:
                 links.setdefault(a, set()).update(links.pop(b))
 
 
-
-
-
 IndexOf = Callable[[Sequence[str]], list[int | None]]
 
 
@@ -77,7 +74,7 @@ def link_sets(index_of: IndexOf, links: Sequence[tuple[str, str]]) -> dict[int, 
     """Links between ids as sets of indices, stored on both ends."""
     ends = index_of([a for a, _ in links] + [b for _, b in links])
     out: dict[int, set[int]] = {}
-    for a, b in zip(ends[: len(links)], ends[len(links):], strict=True):
+    for a, b in zip(ends[: len(links)], ends[len(links) :], strict=True):
         if a is None or b is None or a == b:
             continue
         out.setdefault(a, set()).add(b)
@@ -85,9 +82,11 @@ def link_sets(index_of: IndexOf, links: Sequence[tuple[str, str]]) -> dict[int, 
     return out
 
 
-def exclusive_values(index_of: IndexOf, exclusive_keys: Mapping[str, Iterable[str]],
-                     ) -> dict[int, dict[str, str]]:
-    """"namespace=value" keys per id as index -> namespace -> value."""
+def exclusive_values(
+    index_of: IndexOf,
+    exclusive_keys: Mapping[str, Iterable[str]],
+) -> dict[int, dict[str, str]]:
+    """ "namespace=value" keys per id as index -> namespace -> value."""
     uids = list(exclusive_keys)
     out: dict[int, dict[str, str]] = {}
     for i, uid in zip(index_of(uids), uids, strict=True):

@@ -24,8 +24,9 @@ from matching._splink import quiet_splink
 
 
 def _labelled_matches(labelled_pairs: Iterable[Sequence[Any]] | pa.Table) -> list[tuple[str, str]]:
-    rows: Iterable[Any] = (labelled_pairs.to_pylist() if isinstance(labelled_pairs, pa.Table)
-                           else labelled_pairs)
+    rows: Iterable[Any] = (
+        labelled_pairs.to_pylist() if isinstance(labelled_pairs, pa.Table) else labelled_pairs
+    )
     out = []
     for row in rows:
         if isinstance(row, Mapping):
@@ -37,13 +38,20 @@ def _labelled_matches(labelled_pairs: Iterable[Sequence[Any]] | pa.Table) -> lis
     return sorted(set(out))
 
 
-def _level_counts(model: MatchingModel, table: pa.Table, pairs: list[tuple[str, str]]
-                  ) -> dict[str, Counter[int]]:
+def _level_counts(
+    model: MatchingModel, table: pa.Table, pairs: list[tuple[str, str]]
+) -> dict[str, Counter[int]]:
     with quiet_splink():
         linker, frames = _linker(model, [table], None)
-        blocked = frames[0].db_api.register(pa.table({
-            "match_key": ["0"] * len(pairs),
-            "join_key_l": [a for a, _ in pairs], "join_key_r": [b for _, b in pairs]}))
+        blocked = frames[0].db_api.register(
+            pa.table(
+                {
+                    "match_key": ["0"] * len(pairs),
+                    "join_key_l": [a for a, _ in pairs],
+                    "join_key_r": [b for _, b in pairs],
+                }
+            )
+        )
         linker.table_management.register_blocked_pairs_for_predict(blocked)
         scored = linker.inference.predict(warning_mode="never").as_pyarrow_table()
     names = model.comparison_names

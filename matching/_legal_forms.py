@@ -40,7 +40,15 @@ LEGAL_FORMS: dict[str, tuple[str, ...]] = {
     "ev": ("ev", "eingetragener verein"),
     "se": ("se", "societas europaea"),
     "sa": ("sa", "s a", "societe anonyme", "sociedad anonima", "sociedade anonima"),
-    "sa de cv": ("sa de cv", "sab de cv", "s a b de c v", "s a de c v", "sapi de cv", "s de rl de cv", "de cv"),
+    "sa de cv": (
+        "sa de cv",
+        "sab de cv",
+        "s a b de c v",
+        "s a de c v",
+        "sapi de cv",
+        "s de rl de cv",
+        "de cv",
+    ),
     "sas": ("sas", "s a s", "sasu", "societe par actions simplifiee"),
     "sarl": ("sarl", "sa rl", "s a rl", "s a r l", "s arl", "societe a responsabilite limitee"),
     "eurl": ("eurl",),
@@ -62,7 +70,13 @@ LEGAL_FORMS: dict[str, tuple[str, ...]] = {
     "as": ("as", "aksjeselskap", "aktieselskab", "aktieselskap"),
     "asa": ("asa",),
     "aps": ("aps", "anpartsselskab"),
-    "sp z oo": ("sp z oo", "spolka z oo", "spzoo", "sp zoo", "spolka z ograniczona odpowiedzialnoscia"),
+    "sp z oo": (
+        "sp z oo",
+        "spolka z oo",
+        "spzoo",
+        "sp zoo",
+        "spolka z ograniczona odpowiedzialnoscia",
+    ),
     "sa pl": ("spolka akcyjna",),
     "sro": ("sro", "s r o", "spol s r o", "spol sro"),
     "as cz": ("akciova spolecnost",),
@@ -130,9 +144,44 @@ LEGAL_FORM_FAMILIES: dict[str, str] = {
 
 # cleanco terms too ambiguous to treat as a legal form on their own.
 _CLEANCO_STOPLIST = frozenset(
-    {"pt", "co", "da", "sd", "mb", "og", "ay", "ee", "ae", "private", "company", "vat",
-     "dat", "zat", "cpt", "ans", "ks", "kt", "kb", "kd", "sal", "stg", "aj", "esv", "qk",
-     "unlimited", "nl", "pp", "teo", "tapui", "rt", "oe", "ss", "hb", "sf", "mchj"}
+    {
+        "pt",
+        "co",
+        "da",
+        "sd",
+        "mb",
+        "og",
+        "ay",
+        "ee",
+        "ae",
+        "private",
+        "company",
+        "vat",
+        "dat",
+        "zat",
+        "cpt",
+        "ans",
+        "ks",
+        "kt",
+        "kb",
+        "kd",
+        "sal",
+        "stg",
+        "aj",
+        "esv",
+        "qk",
+        "unlimited",
+        "nl",
+        "pp",
+        "teo",
+        "tapui",
+        "rt",
+        "oe",
+        "ss",
+        "hb",
+        "sf",
+        "mchj",
+    }
 )
 
 
@@ -144,8 +193,10 @@ def legal_form_table(extra: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
     the forms of its own markets without a code change.
     """
     table: dict[str, str] = {}
-    for terms in (*cleanco.termdata.terms_by_type.values(),
-                  *cleanco.termdata.terms_by_country.values()):
+    for terms in (
+        *cleanco.termdata.terms_by_type.values(),
+        *cleanco.termdata.terms_by_country.values(),
+    ):
         for term in terms:
             variant = " ".join(tokens(term))
             if len(variant) >= 2 and variant not in _CLEANCO_STOPLIST:

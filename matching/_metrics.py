@@ -58,6 +58,9 @@ def evaluate_clusters(assignments: Mapping[str, str], truth: Mapping[str, str]) 
         by_cluster[cluster[i]][truth[i]].append(i)
         by_entity[truth[i]][cluster[i]].append(i)
     merged = {c: dict(e) for c, e in sorted(by_cluster.items()) if len(e) > 1}
-    split = {e: {c.lstrip("\x00"): v for c, v in cs.items()}
-             for e, cs in sorted(by_entity.items()) if len(cs) > 1}
+    split = {
+        e: {c.lstrip("\x00"): v for c, v in cs.items()}
+        for e, cs in sorted(by_entity.items())
+        if len(cs) > 1
+    }
     return ClusterMetrics(p, r, _f1(p, r), bp, br, _f1(bp, br), merged, split)

@@ -41,9 +41,14 @@ class MatchingModel:
 
     def to_json(self) -> str:
         """Serialise (settings, Splink model, version) as one JSON document."""
-        return json.dumps({"version": self.version,
-                           "settings": self.settings.model_dump(mode="json"),
-                           "splink_settings": self.splink_settings}, sort_keys=True)
+        return json.dumps(
+            {
+                "version": self.version,
+                "settings": self.settings.model_dump(mode="json"),
+                "splink_settings": self.splink_settings,
+            },
+            sort_keys=True,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> MatchingModel:
@@ -86,14 +91,14 @@ def splink_settings_for(settings: MatchingSettings, columns: list[str]) -> dict[
     """The untrained Splink settings dict for the columns present in the data."""
     comparisons = [c for c in (build_comparison(s, columns) for s in settings.comparisons) if c]
     if not comparisons:
-        raise ValueError("no comparison can be built from the columns present: "
-                         f"{sorted(columns)}")
+        raise ValueError(f"no comparison can be built from the columns present: {sorted(columns)}")
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
         "comparisons": comparisons,
         "blocking_rules_to_generate_predictions": [
-            rule_sql(r) for r in usable_rules(settings.blocking_rules, columns)],
+            rule_sql(r) for r in usable_rules(settings.blocking_rules, columns)
+        ],
         "probability_two_random_records_match": 1e-4,
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,
@@ -125,7 +130,8 @@ def train_model(table: pa.Table, settings: MatchingSettings) -> MatchingModel:
         linker = Linker(db_api.register(data), untrained, log_level=None)
         _estimate_prior(linker, settings, data)
         linker.training.estimate_u_using_random_sampling(
-            max_pairs=settings.training.u_max_pairs, seed=settings.training.seed)
+            max_pairs=settings.training.u_max_pairs, seed=settings.training.seed
+        )
         for rule in usable_rules(settings.training.em_blocking_rules, data.column_names):
             _em(linker, rule, settings)
         trained = linker.misc.save_model_to_json()
@@ -135,14 +141,16 @@ def train_model(table: pa.Table, settings: MatchingSettings) -> MatchingModel:
 
 
 def _estimate_prior(linker: Linker, settings: MatchingSettings, data: pa.Table) -> None:
-    rules = [rule_sql(r) for r in usable_rules(settings.training.deterministic_rules,
-                                               data.column_names)]
+    rules = [
+        rule_sql(r) for r in usable_rules(settings.training.deterministic_rules, data.column_names)
+    ]
     n = max(data.num_rows, 2)
     fallback = min(0.5, 1.0 / n)  # about one duplicate per record, if nothing better
     if rules:
         try:
             linker.training.estimate_probability_two_random_records_match(
-                rules, recall=settings.training.deterministic_recall)
+                rules, recall=settings.training.deterministic_recall
+            )
         except (ValueError, SplinkException) as exc:
             logger.info("prior match rate: deterministic rules unusable (%s)", exc)
     current = linker._settings_obj._probability_two_random_records_match
@@ -156,14 +164,16 @@ def _em(linker: Linker, rule: BlockingRule, settings: MatchingSettings) -> None:
     saved = copy.deepcopy(linker._settings_obj.core_model_settings)
     try:
         linker.training.estimate_parameters_using_expectation_maximisation(
-            rule_sql(rule), max_pairs=settings.training.em_max_pairs)
+            rule_sql(rule), max_pairs=settings.training.em_max_pairs
+        )
     except (SplinkException, ValueError, ZeroDivisionError) as exc:
         linker._settings_obj.core_model_settings = saved
         logger.info("EM on %s skipped: %s", rule, exc)
 
 
-def _sanitise(trained: dict[str, Any], untrained: dict[str, Any],
-              sampled_pairs: float) -> dict[str, Any]:
+def _sanitise(
+    trained: dict[str, Any], untrained: dict[str, Any], sampled_pairs: float
+) -> dict[str, Any]:
     """Regularise what training produced.
 
     u is a share of `sampled_pairs` random pairs; it is blended with its prior as if the
@@ -176,18 +186,21 @@ def _sanitise(trained: dict[str, Any], untrained: dict[str, Any],
     u is kept above a small floor; then the weight caps apply.
     """
     for comp, prior in zip(trained["comparisons"], untrained["comparisons"], strict=True):
-        for level, prior_level in zip(comp["comparison_levels"], prior["comparison_levels"],
-                                      strict=True):
+        for level, prior_level in zip(
+            comp["comparison_levels"], prior["comparison_levels"], strict=True
+        ):
             if level.get("is_null_level"):
                 continue
             for key in ("m_probability", "u_probability"):
                 if not isinstance(level.get(key), (int, float)):
                     level[key] = prior_level[key]
-            level["m_probability"] = max(float(level["m_probability"]),
-                                         _M_FLOOR_SHARE * prior_level["m_probability"])
-            level["u_probability"] = ((sampled_pairs * float(level["u_probability"])
-                                       + _U_PRIOR_PAIRS * prior_level["u_probability"])
-                                      / (sampled_pairs + _U_PRIOR_PAIRS))
+            level["m_probability"] = max(
+                float(level["m_probability"]), _M_FLOOR_SHARE * prior_level["m_probability"]
+            )
+            level["u_probability"] = (
+                sampled_pairs * float(level["u_probability"])
+                + _U_PRIOR_PAIRS * prior_level["u_probability"]
+            ) / (sampled_pairs + _U_PRIOR_PAIRS)
             level["u_probability"] = min(max(float(level["u_probability"]), _FLOOR), 1.0)
     return apply_weight_caps(trained)
 
@@ -207,8 +220,11 @@ def apply_weight_caps(splink_settings: dict[str, Any]) -> dict[str, Any]:
             cap = WEIGHT_CAPS.get((comp["output_column_name"], level["label_for_charts"]))
             if cap is None or level["m_probability"] <= level["u_probability"] * 2**cap:
                 continue
-            key, value = (("u_probability", level["m_probability"] / 2**cap) if cap >= 0
-                          else ("m_probability", level["u_probability"] * 2**cap))
+            key, value = (
+                ("u_probability", level["m_probability"] / 2**cap)
+                if cap >= 0
+                else ("m_probability", level["u_probability"] * 2**cap)
+            )
             _set_and_rebalance(levels, level, key, min(value, 0.999))
         total = sum(lv["m_probability"] for lv in levels)
         for level in levels:  # m over a comparison's levels is a distribution
@@ -216,8 +232,9 @@ def apply_weight_caps(splink_settings: dict[str, Any]) -> dict[str, Any]:
     return splink_settings
 
 
-def _set_and_rebalance(levels: list[dict[str, Any]], level: dict[str, Any], key: str,
-                       value: float) -> None:
+def _set_and_rebalance(
+    levels: list[dict[str, Any]], level: dict[str, Any], key: str, value: float
+) -> None:
     """Set one level's probability and scale the others' so they still sum to one."""
     others = [lv for lv in levels if lv is not level]
     total = sum(lv[key] for lv in others)

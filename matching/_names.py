@@ -16,41 +16,116 @@ from matching._legal_forms import PREFIX_FORMS, legal_form_table
 from matching._text import soundex, tokens
 
 ABBREVIATIONS: dict[str, str] = {
-    "intl": "international", "int": "international", "internat": "international",
-    "svcs": "services", "svc": "services", "srvcs": "services", "servs": "services",
-    "mgmt": "management", "mgt": "management", "mngmt": "management",
-    "tech": "technology", "techs": "technologies", "technol": "technology",
-    "grp": "group", "gp": "group",
-    "hldgs": "holdings", "hldg": "holdings", "hold": "holdings", "holding": "holdings",
-    "assoc": "associates", "assocs": "associates", "ass": "associates",
-    "bros": "brothers", "bro": "brothers",
-    "mfg": "manufacturing", "mfrs": "manufacturers", "natl": "national",
-    "ctr": "centre", "cntr": "centre", "center": "centre",
-    "sys": "systems", "solns": "solutions", "sols": "solutions",
-    "engg": "engineering", "eng": "engineering", "govt": "government",
-    "univ": "university", "inst": "institute", "dev": "development",
-    "mktg": "marketing", "dist": "distribution", "distrib": "distribution",
-    "invest": "investments", "invs": "investments", "props": "properties",
-    "ind": "industries", "inds": "industries", "consult": "consulting",
-    "labs": "laboratories", "lab": "laboratory", "pharm": "pharmaceuticals",
-    "fin": "financial", "finl": "financial", "amer": "america", "euro": "europe",
+    "intl": "international",
+    "int": "international",
+    "internat": "international",
+    "svcs": "services",
+    "svc": "services",
+    "srvcs": "services",
+    "servs": "services",
+    "mgmt": "management",
+    "mgt": "management",
+    "mngmt": "management",
+    "tech": "technology",
+    "techs": "technologies",
+    "technol": "technology",
+    "grp": "group",
+    "gp": "group",
+    "hldgs": "holdings",
+    "hldg": "holdings",
+    "hold": "holdings",
+    "holding": "holdings",
+    "assoc": "associates",
+    "assocs": "associates",
+    "ass": "associates",
+    "bros": "brothers",
+    "bro": "brothers",
+    "mfg": "manufacturing",
+    "mfrs": "manufacturers",
+    "natl": "national",
+    "ctr": "centre",
+    "cntr": "centre",
+    "center": "centre",
+    "sys": "systems",
+    "solns": "solutions",
+    "sols": "solutions",
+    "engg": "engineering",
+    "eng": "engineering",
+    "govt": "government",
+    "univ": "university",
+    "inst": "institute",
+    "dev": "development",
+    "mktg": "marketing",
+    "dist": "distribution",
+    "distrib": "distribution",
+    "invest": "investments",
+    "invs": "investments",
+    "props": "properties",
+    "ind": "industries",
+    "inds": "industries",
+    "consult": "consulting",
+    "labs": "laboratories",
+    "lab": "laboratory",
+    "pharm": "pharmaceuticals",
+    "fin": "financial",
+    "finl": "financial",
+    "amer": "america",
+    "euro": "europe",
 }
 
 #: Words that carry no identity: dropped from `name_core`.
-STOPWORDS = frozenset(
-    {"the", "and", "of", "for", "und", "et", "y", "e", "company", "co"}
-)
+STOPWORDS = frozenset({"the", "and", "of", "for", "und", "et", "y", "e", "company", "co"})
 
 #: Business vocabulary: kept in `name_core` (it separates "Acme Holdings" from "Acme
 #: Consulting") but skipped when choosing the distinctive tokens for blocking keys.
 GENERIC_WORDS = frozenset(
-    {"group", "holdings", "international", "global", "worldwide", "services",
-     "solutions", "consulting", "consultants", "systems", "technology", "technologies",
-     "partners", "associates", "enterprises", "industries", "management", "uk", "us",
-     "usa", "europe", "emea", "america", "asia", "pacific", "bank", "trust", "capital",
-     "ventures", "investments", "software", "digital", "media", "trading", "limited",
-     "societe", "grupo", "groupe", "gruppe", "grupa", "gruppo", "compagnie", "compania",
-     "firma", "corporate"}
+    {
+        "group",
+        "holdings",
+        "international",
+        "global",
+        "worldwide",
+        "services",
+        "solutions",
+        "consulting",
+        "consultants",
+        "systems",
+        "technology",
+        "technologies",
+        "partners",
+        "associates",
+        "enterprises",
+        "industries",
+        "management",
+        "uk",
+        "us",
+        "usa",
+        "europe",
+        "emea",
+        "america",
+        "asia",
+        "pacific",
+        "bank",
+        "trust",
+        "capital",
+        "ventures",
+        "investments",
+        "software",
+        "digital",
+        "media",
+        "trading",
+        "limited",
+        "societe",
+        "grupo",
+        "groupe",
+        "gruppe",
+        "grupa",
+        "gruppo",
+        "compagnie",
+        "compania",
+        "firma",
+        "corporate",
+    }
 )
 
 
@@ -79,8 +154,10 @@ class NameNormaliser:
         extra_abbreviations: Mapping[str, str] | None = None,
     ) -> None:
         self._forms = legal_form_table(tuple(sorted((extra_legal_forms or {}).items())))
-        self._abbrev = {**ABBREVIATIONS, **{k.lower(): v.lower() for k, v in
-                                            (extra_abbreviations or {}).items()}}
+        self._abbrev = {
+            **ABBREVIATIONS,
+            **{k.lower(): v.lower() for k, v in (extra_abbreviations or {}).items()},
+        }
         self._cache: dict[str, ParsedName] = {}
         # Most names end in no legal form: their last word is not the last word of one.
         self._form_ends = frozenset(form.rsplit(" ", 1)[-1] for form in self._forms)
@@ -112,8 +189,16 @@ class NameNormaliser:
         phon = soundex(distinctive[0]) + (soundex(distinctive[1]) if len(distinctive) > 1 else "")
         compact = "".join(core)
         # norm, core, legal_form, first, sorted_tokens, phonetic, compact, anagram
-        return ParsedName(norm, " ".join(core), form, distinctive[0], " ".join(sorted(core)),
-                          phon, compact, "".join(sorted(compact)))
+        return ParsedName(
+            norm,
+            " ".join(core),
+            form,
+            distinctive[0],
+            " ".join(sorted(core)),
+            phon,
+            compact,
+            "".join(sorted(compact)),
+        )
 
     def _split_legal_form(self, toks: list[str]) -> tuple[list[str], str | None]:
         """Strip the longest trailing legal form (and a leading one such as "PT")."""

@@ -111,8 +111,9 @@ def _project_fields(table: pa.Table) -> dict[str, pa.Array]:
     s = pa.string()
     out: dict[str, pa.Array] = {}
     if (col := _strings(table, "name")) is not None:
-        out["project_name_norm"], out["project_name_sorted"], out["name_first"] = (
-            _map_distinct(col, derive.project_name, [s, s, s]))
+        out["project_name_norm"], out["project_name_sorted"], out["name_first"] = _map_distinct(
+            col, derive.project_name, [s, s, s]
+        )
     if (col := _strings(table, "code")) is not None:
         out["code_norm"] = _map_distinct(col, derive.code, [s])[0]
     if (col := _strings(table, "project_manager")) is not None:
@@ -135,13 +136,16 @@ def _addresses(table: pa.Table) -> dict[str, pa.Array]:
     s = pa.string()
     out: dict[str, pa.Array] = {}
     if "address_line1" in table.column_names or "address_line2" in table.column_names:
-        key = _joined(table, "address_line1", "address_line2") if "address_line1" in (
-            table.column_names) else _strings(table, "address_line2")
+        key = (
+            _joined(table, "address_line1", "address_line2")
+            if "address_line1" in (table.column_names)
+            else _strings(table, "address_line2")
+        )
         out["street"], out["house_number"], out["address_unit"], out["address_full"] = (
-            _map_distinct(key, derive.street, [s] * 4))
+            _map_distinct(key, derive.street, [s] * 4)
+        )
     if (key := _joined(table, "postcode", "country")) is not None:
-        out["postcode_norm"], out["postcode_district"] = _map_distinct(
-            key, derive.postcode, [s, s])
+        out["postcode_norm"], out["postcode_district"] = _map_distinct(key, derive.postcode, [s, s])
     if (col := _strings(table, "city")) is not None:
         out["city_norm"] = _map_distinct(col, derive.city, [s])[0]
     if (col := _strings(table, "country")) is not None:
@@ -153,15 +157,13 @@ def _identifiers(table: pa.Table) -> dict[str, pa.Array]:
     s = pa.string()
     out: dict[str, pa.Array] = {}
     if (key := _joined(table, "tax_id", "country")) is not None:
-        out["tax_id_valid"], out["tax_id_country"] = _map_distinct(
-            key, derive.tax_id, [s, s])
+        out["tax_id_valid"], out["tax_id_country"] = _map_distinct(key, derive.tax_id, [s, s])
     if (col := _strings(table, "lei")) is not None:
         out["lei_valid"] = _map_distinct(col, derive.lei, [s])[0]
     if (col := _strings(table, "registration_number")) is not None:
         out["registration_norm"] = _map_distinct(col, derive.registration_number, [s])[0]
     if (key := _joined(table, "phone", "country")) is not None:
-        out["phone_e164"], out["phone_national"] = _map_distinct(
-            key, derive.phone, [s, s])
+        out["phone_e164"], out["phone_national"] = _map_distinct(key, derive.phone, [s, s])
     out.update(_domains(table))
     return out
 
@@ -198,20 +200,23 @@ def normalise_records(
     derived: dict[str, pa.Array] = {}
     with worker_pool(table.num_rows):
         if settings.entity_kind == "organisation":
-            names = NameNormaliser(settings.normalisation.extra_legal_forms,
-                                   settings.normalisation.extra_abbreviations)
+            names = NameNormaliser(
+                settings.normalisation.extra_legal_forms, settings.normalisation.extra_abbreviations
+            )
             derived.update(_organisation_names(table, names))
             derived.update(_identifiers(table))
         else:
             derived.update(_project_fields(table))
         derived.update(_addresses(table))
     table = _with_columns(table, derived.items())
-    return table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                          _MARK: settings.entity_kind.encode()})
+    return table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), _MARK: settings.entity_kind.encode()}
+    )
 
 
-def ensure_normalised(records: pa.Table | Sequence[Mapping[str, Any]],
-                      settings: MatchingSettings) -> pa.Table:
+def ensure_normalised(
+    records: pa.Table | Sequence[Mapping[str, Any]], settings: MatchingSettings
+) -> pa.Table:
     """`records` as returned by `normalise_records` (normalising only if not yet done)."""
     if isinstance(records, pa.Table) and (records.schema.metadata or {}).get(_MARK):
         return records

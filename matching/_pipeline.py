@@ -47,13 +47,18 @@ def match_records(
     table = normalise_records(records, settings)
     model = model or train_model(table, settings)
     pairs = predict_pairs(model, table)
-    constraints = derive_constraints(table, settings, steward_must_links=steward_must_links,
-                                     steward_cannot_links=steward_cannot_links)
+    constraints = derive_constraints(
+        table,
+        settings,
+        steward_must_links=steward_must_links,
+        steward_cannot_links=steward_cannot_links,
+    )
     return checked_clustering(model, table, pairs, constraints)
 
 
-def checked_clustering(model: MatchingModel, table: pa.Table, pairs: pa.Table,
-                       constraints: Constraints) -> MatchResult:
+def checked_clustering(
+    model: MatchingModel, table: pa.Table, pairs: pa.Table, constraints: Constraints
+) -> MatchResult:
     """Cluster, then score the pairs inside each cluster of three or more and re-cluster
     with the clearly different ones as vetoes, until no new veto appears."""
     thresholds = model.settings.thresholds
@@ -61,13 +66,23 @@ def checked_clustering(model: MatchingModel, table: pa.Table, pairs: pa.Table,
     systems = dict(zip(ids, table["system"].to_pylist(), strict=True))
     vetoes: set[tuple[str, str]] = set()
 
-    def cluster(previous: ClusterResult | None = None, changed: Iterable[str] = ()) -> ClusterResult:
+    def cluster(
+        previous: ClusterResult | None = None, changed: Iterable[str] = ()
+    ) -> ClusterResult:
         return cluster_records(
-            ids, pairs, constraints.must_links, constraints.cannot_links,
-            thresholds.auto_link, review_threshold=thresholds.review,
-            exclusive_keys=constraints.exclusive_keys, vetoes=sorted(vetoes),
-            attach_threshold=thresholds.attach, systems=systems, previous=previous,
-            changed=changed)
+            ids,
+            pairs,
+            constraints.must_links,
+            constraints.cannot_links,
+            thresholds.auto_link,
+            review_threshold=thresholds.review,
+            exclusive_keys=constraints.exclusive_keys,
+            vetoes=sorted(vetoes),
+            attach_threshold=thresholds.attach,
+            systems=systems,
+            previous=previous,
+            changed=changed,
+        )
 
     clusters = cluster()
     checked: set[frozenset[str]] = set()  # clusters whose pairs were scored already
@@ -105,10 +120,16 @@ def _vetoes(scored: pa.Table, thresholds: Thresholds, attached: set[str]) -> set
     disagrees), any pair below review in which something does disagree."""
     out = set()
     for left, right, p, against in zip(
-            scored["unique_id_l"].to_pylist(), scored["unique_id_r"].to_pylist(),
-            scored["match_probability"].to_pylist(), scored["strongest_against"].to_pylist(),
-            strict=True):
-        if p < thresholds.veto or (p < thresholds.review and against < CONTRADICTION
-                                   and (left in attached or right in attached)):
+        scored["unique_id_l"].to_pylist(),
+        scored["unique_id_r"].to_pylist(),
+        scored["match_probability"].to_pylist(),
+        scored["strongest_against"].to_pylist(),
+        strict=True,
+    ):
+        if p < thresholds.veto or (
+            p < thresholds.review
+            and against < CONTRADICTION
+            and (left in attached or right in attached)
+        ):
             out.add((left, right))
     return out

@@ -23,12 +23,21 @@ from matching._model import MatchingModel, model_columns
 from matching._normalise import ensure_normalised
 from matching._splink import quiet_splink
 
-PAIR_SCHEMA = pa.schema([("unique_id_l", pa.string()), ("unique_id_r", pa.string()),
-                         ("match_probability", pa.float64()), ("match_weight", pa.float64()),
-                         ("strongest_against", pa.float64()), ("explanation", pa.string())])
+PAIR_SCHEMA = pa.schema(
+    [
+        ("unique_id_l", pa.string()),
+        ("unique_id_r", pa.string()),
+        ("match_probability", pa.float64()),
+        ("match_weight", pa.float64()),
+        ("strongest_against", pa.float64()),
+        ("explanation", pa.string()),
+    ]
+)
 
 
-def _linker(model: MatchingModel, tables: list[pa.Table], connection: Any) -> tuple[Linker, list[SplinkDataFrame]]:
+def _linker(
+    model: MatchingModel, tables: list[pa.Table], connection: Any
+) -> tuple[Linker, list[SplinkDataFrame]]:
     """A linker over tables[0]; every table is registered in the same database."""
     settings = copy.deepcopy(model.splink_settings)
     settings["retain_matching_columns"] = True  # the gamma (level) columns
@@ -40,9 +49,12 @@ def _linker(model: MatchingModel, tables: list[pa.Table], connection: Any) -> tu
 
 
 def _level_labels(linker: Linker) -> dict[str, dict[int, str]]:
-    return {c.output_column_name: {lv.comparison_vector_value: lv.label_for_charts
-                                   for lv in c.comparison_levels}
-            for c in linker._settings_obj.comparisons}
+    return {
+        c.output_column_name: {
+            lv.comparison_vector_value: lv.label_for_charts for lv in c.comparison_levels
+        }
+        for c in linker._settings_obj.comparisons
+    }
 
 
 def _weight_sql(name: str, columns: list[str]) -> str:
@@ -53,11 +65,14 @@ def _weight_sql(name: str, columns: list[str]) -> str:
 def _explanation_sql(linker: Linker, columns: list[str]) -> str:
     parts = []
     for name, labels in _level_labels(linker).items():
-        whens = " ".join(f"WHEN {v} THEN '{lab.replace(chr(39), chr(39) * 2)}'"
-                         for v, lab in labels.items())
+        whens = " ".join(
+            f"WHEN {v} THEN '{lab.replace(chr(39), chr(39) * 2)}'" for v, lab in labels.items()
+        )
         weight = _weight_sql(name, columns)
-        parts.append(f"'{name}', json_object('level', CASE gamma_{name} {whens} END, "
-                     f"'weight', round({weight}, 3), 'bayes_factor', round(pow(2, {weight}), 4))")
+        parts.append(
+            f"'{name}', json_object('level', CASE gamma_{name} {whens} END, "
+            f"'weight', round({weight}, 3), 'bayes_factor', round(pow(2, {weight}), 4))"
+        )
     return "json_object(" + ", ".join(parts) + ")::VARCHAR"
 
 
@@ -74,9 +89,12 @@ def _against_sql(model: MatchingModel, linker: Linker, columns: list[str]) -> st
             continue
         partial = [v for v, lab in labels[name].items() if (spec.builder, lab) in PARTIAL_LEVELS]
         weight = _weight_sql(name, columns)
-        terms.append(f"CASE WHEN gamma_{name} IN ({', '.join(map(str, partial))}) "
-                     f"THEN least({weight}, {PARTIAL_DISAGREEMENT}) ELSE {weight} END"
-                     if partial else weight)
+        terms.append(
+            f"CASE WHEN gamma_{name} IN ({', '.join(map(str, partial))}) "
+            f"THEN least({weight}, {PARTIAL_DISAGREEMENT}) ELSE {weight} END"
+            if partial
+            else weight
+        )
     return "least(0.0, " + ", ".join(terms) + ")::DOUBLE"
 
 
@@ -101,7 +119,10 @@ def _finish(model: MatchingModel, linker: Linker, predictions: list[SplinkDataFr
 
 
 def predict_pairs(
-    model: MatchingModel, records: pa.Table, *, threshold: float | None = None,
+    model: MatchingModel,
+    records: pa.Table,
+    *,
+    threshold: float | None = None,
     connection: Any = None,
 ) -> pa.Table:
     """Score all candidate pairs among `records` (all systems at once).
@@ -114,14 +135,17 @@ def predict_pairs(
     cut = model.settings.thresholds.scoring_floor if threshold is None else threshold
     with quiet_splink():
         linker, _ = _linker(model, [table], connection)
-        predicted = linker.inference.predict(threshold_match_probability=cut,
-                                             warning_mode="never")
+        predicted = linker.inference.predict(threshold_match_probability=cut, warning_mode="never")
         return _finish(model, linker, [predicted])
 
 
 def score_within_clusters(
-    model: MatchingModel, records: pa.Table, assignments: Mapping[str, str], *,
-    min_size: int = 3, connection: Any = None,
+    model: MatchingModel,
+    records: pa.Table,
+    assignments: Mapping[str, str],
+    *,
+    min_size: int = 3,
+    connection: Any = None,
 ) -> pa.Table:
     """Score every pair of records that share a cluster of at least `min_size` members.
 
@@ -150,8 +174,12 @@ _GROUP = "cluster_group"
 
 
 def match_new_records(
-    model: MatchingModel, existing: pa.Table, new: pa.Table, *,
-    threshold: float | None = None, connection: Any = None,
+    model: MatchingModel,
+    existing: pa.Table,
+    new: pa.Table,
+    *,
+    threshold: float | None = None,
+    connection: Any = None,
 ) -> pa.Table:
     """Score a few new records against the existing ones and among themselves.
 
@@ -168,12 +196,20 @@ def match_new_records(
         for col in _tf_columns(model):
             linker.table_management.compute_tf_table(col)
         between = linker.inference.predict_between(
-            old_sdf, new_sdf, threshold_match_probability=cut, warning_mode="never")
+            old_sdf, new_sdf, threshold_match_probability=cut, warning_mode="never"
+        )
         within = linker.inference.predict_within(
-            new_sdf, threshold_match_probability=cut, warning_mode="never")
+            new_sdf, threshold_match_probability=cut, warning_mode="never"
+        )
         return _finish(model, linker, [between, within])
 
 
 def _tf_columns(model: MatchingModel) -> list[str]:
-    return sorted({lv["tf_adjustment_column"] for c in model.splink_settings["comparisons"]
-                   for lv in c["comparison_levels"] if lv.get("tf_adjustment_column")})
+    return sorted(
+        {
+            lv["tf_adjustment_column"]
+            for c in model.splink_settings["comparisons"]
+            for lv in c["comparison_levels"]
+            if lv.get("tf_adjustment_column")
+        }
+    )

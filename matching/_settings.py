@@ -173,8 +173,9 @@ _PROJECT_COMPARISONS = (
     ComparisonSpec(builder="project_code"),
     ComparisonSpec(builder="date", name="start_date", params={"column": "start_date"}),
     ComparisonSpec(builder="date", name="end_date", params={"column": "end_date"}),
-    ComparisonSpec(builder="person_name", name="project_manager",
-                   params={"column": "project_manager"}),
+    ComparisonSpec(
+        builder="person_name", name="project_manager", params={"column": "project_manager"}
+    ),
     ComparisonSpec(builder="exact", name="customer_ref", params={"column": "customer_ref"}),
     ComparisonSpec(builder="country"),
 )

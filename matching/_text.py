@@ -72,9 +72,12 @@ def tokens(text: str) -> list[str]:
 
 
 _ASCII_SEPARATORS = str.maketrans(
-    {chr(c): (None if chr(c) in "'." else " ")
-     for c in range(128) if not (chr(c).isascii() and chr(c).isalnum() and chr(c).islower()
-                                 or chr(c).isdigit())})
+    {
+        chr(c): (None if chr(c) in "'." else " ")
+        for c in range(128)
+        if not (chr(c).isascii() and chr(c).isalnum() and chr(c).islower() or chr(c).isdigit())
+    }
+)
 
 
 def alnum_upper(text: str) -> str:
@@ -99,8 +102,18 @@ def soundex(token: str) -> str:
     return (token[0].upper() + codes.replace("0", ""))[:4].ljust(4, "0")
 
 
-_SOUNDEX_TABLE = {ord(k): v for k, v in {
-    **dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"), **dict.fromkeys("dt", "3"),
-    "l": "4", **dict.fromkeys("mn", "5"), "r": "6", **dict.fromkeys("aeiouy", "0"),
-    "h": None, "w": None}.items()}
+_SOUNDEX_TABLE = {
+    ord(k): v
+    for k, v in {
+        **dict.fromkeys("bfpv", "1"),
+        **dict.fromkeys("cgjkqsxz", "2"),
+        **dict.fromkeys("dt", "3"),
+        "l": "4",
+        **dict.fromkeys("mn", "5"),
+        "r": "6",
+        **dict.fromkeys("aeiouy", "0"),
+        "h": None,
+        "w": None,
+    }.items()
+}
 _REPEATS = re.compile(r"(\d)\1+")

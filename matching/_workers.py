@@ -38,7 +38,7 @@ def map_values(fn: Callable[[Any], T], values: Sequence[Any]) -> list[T]:
         return _apply(fn, values)
     pool, workers = active
     step = -(-len(values) // (workers + 1))
-    chunks = [values[i:i + step] for i in range(0, len(values), step)]
+    chunks = [values[i : i + step] for i in range(0, len(values), step)]
     try:
         futures = [pool.submit(_apply, fn, chunk) for chunk in chunks[1:]]
         results = _apply(fn, chunks[0])  # this process takes a share too

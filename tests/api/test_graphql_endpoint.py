@@ -47,9 +47,7 @@ def test_an_oversized_body_is_a_413(client, keys):
 
 
 def test_get_is_still_served_by_strawberrys_router(loaded, client, keys):
-    response = client.get(
-        "/graphql", params={"query": "{ __typename }"}, headers=auth(keys.reader)
-    )
+    response = client.get("/graphql", params={"query": "{ __typename }"}, headers=auth(keys.reader))
     assert response.status_code == 200 and response.json()["data"] == {"__typename": "Query"}
     assert "x-correlation-id" in response.headers
 
@@ -67,7 +65,9 @@ def test_an_unknown_operation_name_or_a_mutation_is_an_error_in_the_body(client,
 
 
 def test_the_lean_path_and_strawberrys_router_answer_alike(loaded, client, keys):
-    query = 'query X($s: String!) { xref(system: "crm", sourceId: $s, entityType: "customer") { id } }'
+    query = (
+        'query X($s: String!) { xref(system: "crm", sourceId: $s, entityType: "customer") { id } }'
+    )
     for source_id in ("001A", "missing"):
         variables = {"s": source_id}
         post = client.post(

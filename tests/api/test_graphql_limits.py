@@ -85,7 +85,7 @@ def test_too_many_aliases_are_refused_each_time(loaded, gql_post):
 
 def test_a_query_is_parsed_and_validated_once_then_served_from_the_cache(app, loaded, gql_post):
     documents = app.state.graphql_schema.documents
-    query = 'query Q($id: ID!) { goldenRecord(id: $id) { id status } }'
+    query = "query Q($id: ID!) { goldenRecord(id: $id) { id status } }"
     before = documents.prepare.cache_info()
     first = gql_post(query, {"id": loaded["acme"]})
     second = gql_post(query, {"id": loaded["beta"]})

@@ -110,10 +110,18 @@ def test_resolve_many_takes_keys_written_in_the_document_too(loaded, gql_post):
         " { entityType system sourceId goldenRecord { id } } }"
     )
     assert body["data"]["resolveMany"] == [
-        {"entityType": "customer", "system": "crm", "sourceId": "001B",
-         "goldenRecord": {"id": loaded["beta"]}},
-        {"entityType": "customer", "system": "psa", "sourceId": "P1",
-         "goldenRecord": {"id": loaded["acme"]}},
+        {
+            "entityType": "customer",
+            "system": "crm",
+            "sourceId": "001B",
+            "goldenRecord": {"id": loaded["beta"]},
+        },
+        {
+            "entityType": "customer",
+            "system": "psa",
+            "sourceId": "P1",
+            "goldenRecord": {"id": loaded["acme"]},
+        },
     ]
 
 

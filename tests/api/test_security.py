@@ -117,9 +117,12 @@ def test_with_the_key_cache_on_a_revoked_key_is_refused_within_the_cache_time(
         deadline = time.monotonic() + 0.5
         refused = False
         while time.monotonic() < deadline + 0.5 and not refused:
-            refused = client.post("/graphql", json=QUERY, headers=auth(keys.reader)).status_code == 401
+            refused = (
+                client.post("/graphql", json=QUERY, headers=auth(keys.reader)).status_code == 401
+            )
             time.sleep(0.05)
         assert refused and time.monotonic() <= deadline + 0.5
-        rest = client.post("/api/v1/systems/psa/customer/records", json={"records": []},
-                           headers=auth(keys.reader))
+        rest = client.post(
+            "/api/v1/systems/psa/customer/records", json={"records": []}, headers=auth(keys.reader)
+        )
         assert rest.status_code == 401

@@ -111,7 +111,9 @@ def test_serve_with_two_workers_answers_graphql_and_stops_on_sigterm(tmp_path):
     with log.open("w") as out:
         server = subprocess.Popen(
             [*MDM, "serve", "--port", str(port), "--workers", "2"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 60

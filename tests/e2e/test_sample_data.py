@@ -27,10 +27,14 @@ def sample_store(tmp_path_factory):
     engine = create_store_engine(f"sqlite:///{tmp_path_factory.mktemp('s') / 'hub.db'}")
     upgrade_store(engine)
     plan = tomllib.loads((SAMPLES / "manifest.toml").read_text("utf-8"))
-    reports = [load_file(UnitOfWork(engine), config, s["system"], s["entity"], SAMPLES / s["file"])
-               for s in plan["load"]]
-    matches = {t: match_runs.run_match(UnitOfWork(engine), config, t)
-               for t in ("legal_entity", "customer", "project")}
+    reports = [
+        load_file(UnitOfWork(engine), config, s["system"], s["entity"], SAMPLES / s["file"])
+        for s in plan["load"]
+    ]
+    matches = {
+        t: match_runs.run_match(UnitOfWork(engine), config, t)
+        for t in ("legal_entity", "customer", "project")
+    }
     yield config, engine, reports, matches
     engine.dispose()
 
@@ -69,8 +73,9 @@ def test_cross_system_references_and_relationships_are_used(sample_store):
     assert matches["project"].relationships.cycles  # the planted parent cycles are reported
 
 
-@pytest.mark.parametrize(("entity_type", "floor"), [("customer", 0.95), ("project", 0.97),
-                                                     ("legal_entity", 0.99)])
+@pytest.mark.parametrize(
+    ("entity_type", "floor"), [("customer", 0.95), ("project", 0.97), ("legal_entity", 0.99)]
+)
 def test_clustering_quality_stays_above_its_floor(sample_store, entity_type, floor):
     _, engine, _, _ = sample_store
     truth = {f"{s}|{i}": e for (s, i), e in _truth()[entity_type].items()}
@@ -98,16 +103,22 @@ def test_customer_quality_meets_the_issue_target(sample_store):
 
 def test_presets_for_certinia_and_dynamics_load_their_native_exports(tmp_path):
     base = load_hub_config(ROOT / "hub.toml").model_dump(by_alias=True, exclude_none=True)
-    base["sources"] = {"certinia": {"preset": "certinia"}, "d365": {"preset": "d365"},
-                       "crm": {"preset": "salesforce"}, "erp": {"preset": "netsuite"}}
+    base["sources"] = {
+        "certinia": {"preset": "certinia"},
+        "d365": {"preset": "d365"},
+        "crm": {"preset": "salesforce"},
+        "erp": {"preset": "netsuite"},
+    }
     config = parse_hub_config(base)
     engine = create_store_engine(f"sqlite:///{tmp_path / 'p.db'}")
     upgrade_store(engine)
     fixtures = ROOT / "tests" / "fixtures" / "presets"
-    loads = [("certinia", "customer", "certinia_accounts.csv", 2, 0),
-             ("certinia", "project", "certinia_projects.csv", 1, 0),
-             ("d365", "customer", "d365_customers.csv", 2, 1),
-             ("d365", "project", "d365_projects.csv", 1, 0)]
+    loads = [
+        ("certinia", "customer", "certinia_accounts.csv", 2, 0),
+        ("certinia", "project", "certinia_projects.csv", 1, 0),
+        ("d365", "customer", "d365_customers.csv", 2, 1),
+        ("d365", "project", "d365_projects.csv", 1, 0),
+    ]
     for system, entity, name, stored, refused in loads:
         report = load_file(UnitOfWork(engine), config, system, entity, fixtures / name)
         assert (report.counts.inserted, report.counts.quarantined) == (stored, refused), name

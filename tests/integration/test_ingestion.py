@@ -232,9 +232,7 @@ def test_large_files_map_on_worker_processes_with_the_same_result(
         )
 
 
-def test_a_record_with_a_stale_version_can_be_reloaded_and_updated_again(
-    uow_factory, small_config
-):
+def test_a_record_with_a_stale_version_can_be_reloaded_and_updated_again(uow_factory, small_config):
     def row(name: str, modified: str) -> list[dict]:
         return [{"Id": "1", "Name": name, "Country": "GB", "Modified": modified}]
 

@@ -8,15 +8,40 @@ from mdm.services import match_runs
 from mdm.services.ingestion import load_rows
 
 ROWS = [
-    {"Id": "1", "Name": "Harbour Analytics Ltd", "VAT": "GB980780684", "Country": "GB",
-     "City": "Bristol", "Phone": "0117 496 0123", "Web": "harbouranalytics.co.uk"},
-    {"Id": "2", "Name": "Harbour Analytics Limited", "VAT": "GB980780684", "Country": "UK",
-     "City": "BRISTOL", "Phone": "+44 117 496 0123", "Web": "www.harbouranalytics.co.uk"},
-    {"Id": "3", "Name": "Beta Analytik GmbH", "VAT": "DE136695976", "Country": "DE",
-     "City": "Berlin", "Phone": "030 1234567"},
+    {
+        "Id": "1",
+        "Name": "Harbour Analytics Ltd",
+        "VAT": "GB980780684",
+        "Country": "GB",
+        "City": "Bristol",
+        "Phone": "0117 496 0123",
+        "Web": "harbouranalytics.co.uk",
+    },
+    {
+        "Id": "2",
+        "Name": "Harbour Analytics Limited",
+        "VAT": "GB980780684",
+        "Country": "UK",
+        "City": "BRISTOL",
+        "Phone": "+44 117 496 0123",
+        "Web": "www.harbouranalytics.co.uk",
+    },
+    {
+        "Id": "3",
+        "Name": "Beta Analytik GmbH",
+        "VAT": "DE136695976",
+        "Country": "DE",
+        "City": "Berlin",
+        "Phone": "030 1234567",
+    },
     {"Id": "4", "Name": "Gamma Foods", "Country": "FR", "City": "Lyon"},
-    {"Id": "5", "Name": "Delta Media Inc.", "Country": "US", "City": "Austin",
-     "Phone": "(512) 555-0101"},
+    {
+        "Id": "5",
+        "Name": "Delta Media Inc.",
+        "Country": "US",
+        "City": "Austin",
+        "Phone": "(512) 555-0101",
+    },
 ]
 
 
@@ -28,8 +53,11 @@ def test_a_match_run_links_by_identifiers_and_a_rerun_changes_nothing(
     assert report.records == 5 and report.run_id == 1
     assert report.golden.created == report.clusters
     with engine.connect() as c:
-        golden = dict(c.execute(sa.text(
-            "SELECT source_id, golden_id FROM xrefs WHERE valid_to IS NULL")).all())
+        golden = dict(
+            c.execute(
+                sa.text("SELECT source_id, golden_id FROM xrefs WHERE valid_to IS NULL")
+            ).all()
+        )
         run = c.execute(sa.text("SELECT status, model_version FROM match_runs")).one()
     assert golden["1"] == golden["2"]  # same valid VAT number: one company
     assert len({golden[k] for k in ("1", "3", "4", "5")}) == 4
@@ -47,11 +75,21 @@ def test_a_sparse_record_from_another_system_is_attached_and_its_pair_kept(
     load_rows(uow_factory(), small_config, "psa", "customer", sparse)
     report = match_runs.run_match(uow_factory(), small_config, "customer")
     with engine.connect() as c:
-        golden = dict(c.execute(sa.text(
-            "SELECT system || '|' || source_id, golden_id FROM xrefs WHERE valid_to IS NULL")).all())
-        bands = dict(c.execute(sa.text(
-            "SELECT right_system || '|' || right_source_id, band FROM candidate_pairs "
-            "WHERE left_source_id = '5' OR right_source_id = '5'")).all())
+        golden = dict(
+            c.execute(
+                sa.text(
+                    "SELECT system || '|' || source_id, golden_id FROM xrefs WHERE valid_to IS NULL"
+                )
+            ).all()
+        )
+        bands = dict(
+            c.execute(
+                sa.text(
+                    "SELECT right_system || '|' || right_source_id, band FROM candidate_pairs "
+                    "WHERE left_source_id = '5' OR right_source_id = '5'"
+                )
+            ).all()
+        )
     assert golden["psa|P1"] == golden["crm|5"]
     assert report.attached == 1 and report.pairs.get("attached") == 1
     assert bands["psa|P1"] == "attached"

@@ -32,7 +32,10 @@ def _golden(golden_id: str, name: str, redirect_to: str | None = None) -> dict:
 
 def _xref(system: str, source_id: str, golden_id: str) -> dict:
     return dict(
-        entity_type="customer", system=system, source_id=source_id, golden_id=golden_id,
+        entity_type="customer",
+        system=system,
+        source_id=source_id,
+        golden_id=golden_id,
         valid_from=NOW,
     )
 

@@ -18,11 +18,21 @@ from stdnum.util import get_cc_module
 
 COUNTRIES = {
     # cc: (legal forms, cities with postcode makers, calling code, tld, street pattern)
-    "GB": (["Ltd", "Limited", "PLC", "LLP"], ["London", "Manchester", "Leeds", "Bristol"], "44", "co.uk"),
+    "GB": (
+        ["Ltd", "Limited", "PLC", "LLP"],
+        ["London", "Manchester", "Leeds", "Bristol"],
+        "44",
+        "co.uk",
+    ),
     "DE": (["GmbH", "AG", "GmbH & Co. KG"], ["Berlin", "München", "Hamburg", "Köln"], "49", "de"),
     "FR": (["SAS", "S.A.", "SARL"], ["Paris", "Lyon", "Marseille", "Lille"], "33", "fr"),
     "NL": (["B.V.", "N.V."], ["Amsterdam", "Rotterdam", "Utrecht"], "31", "nl"),
-    "US": (["Inc.", "LLC", "Corp.", "Corporation"], ["New York", "Chicago", "Austin", "Boston"], "1", "com"),
+    "US": (
+        ["Inc.", "LLC", "Corp.", "Corporation"],
+        ["New York", "Chicago", "Austin", "Boston"],
+        "1",
+        "com",
+    ),
     "JP": (["KK", "Kabushiki Kaisha", "Co., Ltd."], ["Tokyo", "Osaka"], "81", "co.jp"),
     "AU": (["Pty Ltd", "Pty. Limited"], ["Sydney", "Melbourne"], "61", "com.au"),
     "ES": (["S.L.", "S.A."], ["Madrid", "Barcelona"], "34", "es"),
@@ -34,24 +44,108 @@ COUNTRIES = {
     "CH": (["AG", "GmbH", "SA"], ["Zürich", "Genève"], "41", "ch"),
 }
 STREETS = {
-    "GB": ["{n} {s} Street", "{n} {s} Road", "{n} {s} Lane"], "US": ["{n} {s} Avenue", "{n} {s} Street"],
-    "AU": ["{n} {s} Street", "{n} {s} Road"], "SG": ["{n} {s} Road"], "JP": ["{n}-{m} {s}"],
-    "DE": ["{s}straße {n}", "{s}weg {n}"], "CH": ["{s}strasse {n}"], "NL": ["{s}straat {n}"],
-    "FR": ["{n} rue {s}", "{n} avenue {s}"], "ES": ["Calle {s} {n}"], "IT": ["Via {s} {n}"],
-    "SE": ["{s}gatan {n}"], "DK": ["{s}vej {n}"], "PL": ["ul. {s} {n}"],
+    "GB": ["{n} {s} Street", "{n} {s} Road", "{n} {s} Lane"],
+    "US": ["{n} {s} Avenue", "{n} {s} Street"],
+    "AU": ["{n} {s} Street", "{n} {s} Road"],
+    "SG": ["{n} {s} Road"],
+    "JP": ["{n}-{m} {s}"],
+    "DE": ["{s}straße {n}", "{s}weg {n}"],
+    "CH": ["{s}strasse {n}"],
+    "NL": ["{s}straat {n}"],
+    "FR": ["{n} rue {s}", "{n} avenue {s}"],
+    "ES": ["Calle {s} {n}"],
+    "IT": ["Via {s} {n}"],
+    "SE": ["{s}gatan {n}"],
+    "DK": ["{s}vej {n}"],
+    "PL": ["ul. {s} {n}"],
 }
-WORDS = ["Arden", "Bellway", "Corvid", "Dunmore", "Elgin", "Fairlight", "Garrow", "Halden",
-         "Ivel", "Juniper", "Kestrel", "Larkspur", "Meridian", "Northgate", "Oakridge",
-         "Pemberton", "Quayside", "Redfern", "Silverline", "Thornbury", "Umber", "Vantage",
-         "Westbrook", "Yarrow", "Zenith", "Ashcombe", "Brightwater", "Calder", "Delphi",
-         "Everly", "Foxglove", "Granite", "Harrow", "Iona", "Jasper", "Kingfisher", "Lumen",
-         "Marlow", "Nimbus", "Orchard", "Pinnacle", "Quill", "Rowan", "Sable", "Tamar",
-         "Ulster", "Verity", "Wexford", "Alder", "Birch", "Cedar", "Hawthorn", "Müller",
-         "Løvstad", "Ó Briain", "Søndergaard", "Zieliński", "Dubois", "Rossi", "García"]
-SUFFIXES = ["Consulting", "Holdings", "Technologies", "Engineering", "Logistics", "Partners",
-            "Analytics", "Systems", "Industries", "Media", "Foods", "Energy", "", "", ""]
-ABBREV = {"Technologies": "Tech", "Holdings": "Hldgs", "International": "Intl",
-          "Engineering": "Eng", "Systems": "Sys", "Industries": "Inds"}
+WORDS = [
+    "Arden",
+    "Bellway",
+    "Corvid",
+    "Dunmore",
+    "Elgin",
+    "Fairlight",
+    "Garrow",
+    "Halden",
+    "Ivel",
+    "Juniper",
+    "Kestrel",
+    "Larkspur",
+    "Meridian",
+    "Northgate",
+    "Oakridge",
+    "Pemberton",
+    "Quayside",
+    "Redfern",
+    "Silverline",
+    "Thornbury",
+    "Umber",
+    "Vantage",
+    "Westbrook",
+    "Yarrow",
+    "Zenith",
+    "Ashcombe",
+    "Brightwater",
+    "Calder",
+    "Delphi",
+    "Everly",
+    "Foxglove",
+    "Granite",
+    "Harrow",
+    "Iona",
+    "Jasper",
+    "Kingfisher",
+    "Lumen",
+    "Marlow",
+    "Nimbus",
+    "Orchard",
+    "Pinnacle",
+    "Quill",
+    "Rowan",
+    "Sable",
+    "Tamar",
+    "Ulster",
+    "Verity",
+    "Wexford",
+    "Alder",
+    "Birch",
+    "Cedar",
+    "Hawthorn",
+    "Müller",
+    "Løvstad",
+    "Ó Briain",
+    "Søndergaard",
+    "Zieliński",
+    "Dubois",
+    "Rossi",
+    "García",
+]
+SUFFIXES = [
+    "Consulting",
+    "Holdings",
+    "Technologies",
+    "Engineering",
+    "Logistics",
+    "Partners",
+    "Analytics",
+    "Systems",
+    "Industries",
+    "Media",
+    "Foods",
+    "Energy",
+    "",
+    "",
+    "",
+]
+ABBREV = {
+    "Technologies": "Tech",
+    "Holdings": "Hldgs",
+    "International": "Intl",
+    "Engineering": "Eng",
+    "Systems": "Sys",
+    "Industries": "Inds",
+}
 
 
 @dataclass
@@ -77,8 +171,22 @@ def _digits(rng: random.Random, n: int) -> str:
 def valid_tax_id(rng: random.Random, cc: str) -> str | None:
     """A checksum-valid VAT number for `cc` (found by trial), with its country prefix."""
     module = get_cc_module(cc.lower(), "ein" if cc == "US" else "vat")
-    lengths = {"US": 9, "GB": 9, "DE": 9, "FR": 11, "NL": 12, "ES": 9, "IT": 11, "SE": 12, "DK": 8,
-               "PL": 10, "AU": 11, "CH": 9, "SG": 10, "JP": 13}
+    lengths = {
+        "US": 9,
+        "GB": 9,
+        "DE": 9,
+        "FR": 11,
+        "NL": 12,
+        "ES": 9,
+        "IT": 11,
+        "SE": 12,
+        "DK": 8,
+        "PL": 10,
+        "AU": 11,
+        "CH": 9,
+        "SG": 10,
+        "JP": 13,
+    }
     for _ in range(20000):
         body = _digits(rng, lengths[cc])
         if cc == "NL":
@@ -98,8 +206,11 @@ def valid_tax_id(rng: random.Random, cc: str) -> str | None:
 
 def valid_lei(rng: random.Random) -> str:
     base = "".join(rng.choice(string.digits + string.ascii_uppercase) for _ in range(18))
-    return base + lei_mod.calc_check_digits(base) if hasattr(lei_mod, "calc_check_digits") else (
-        base + f"{98 - int(''.join(str(int(c, 36)) for c in base + '00')) % 97:02d}")
+    return (
+        base + lei_mod.calc_check_digits(base)
+        if hasattr(lei_mod, "calc_check_digits")
+        else (base + f"{98 - int(''.join(str(int(c, 36)) for c in base + '00')) % 97:02d}")
+    )
 
 
 def postcode(rng: random.Random, cc: str) -> str:
@@ -128,20 +239,26 @@ def _typo(rng: random.Random, s: str) -> str:
     i = rng.randrange(1, len(s) - 1)
     op = rng.choice(["swap", "drop", "double"])
     if op == "swap":
-        return s[:i] + s[i + 1] + s[i] + s[i + 2:]
+        return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
     if op == "drop":
-        return s[:i] + s[i + 1:]
+        return s[:i] + s[i + 1 :]
     return s[:i] + s[i] + s[i:]
 
 
 def _new_entity(rng: random.Random, eid: str, cc: str, name: str) -> Entity:
     forms, cities, calling, tld = COUNTRIES[cc]
-    street = rng.choice(STREETS[cc]).format(n=rng.randint(1, 250), m=rng.randint(1, 30),
-                                            s=rng.choice(WORDS))
+    street = rng.choice(STREETS[cc]).format(
+        n=rng.randint(1, 250), m=rng.randint(1, 30), s=rng.choice(WORDS)
+    )
     slug = "".join(ch for ch in name.split()[0].lower() if ch.isascii() and ch.isalpha())
     return Entity(
-        entity_id=eid, country=cc, name=name, form=rng.choice(forms), city=rng.choice(cities),
-        street=street, postcode=postcode(rng, cc),
+        entity_id=eid,
+        country=cc,
+        name=name,
+        form=rng.choice(forms),
+        city=rng.choice(cities),
+        street=street,
+        postcode=postcode(rng, cc),
         tax_id=valid_tax_id(rng, cc) if rng.random() < 0.75 else None,
         lei=valid_lei(rng) if rng.random() < 0.25 else None,
         phone=f"+{calling}{rng.randint(2, 9)}{_digits(rng, 8)}" if rng.random() < 0.7 else None,
@@ -166,8 +283,14 @@ def _trading_name(rng: random.Random, e: Entity) -> str:
 
 def _address(rng: random.Random, e: Entity) -> tuple[str, str | None]:
     street = e.street
-    swaps = [("Street", "St"), ("Road", "Rd"), ("Avenue", "Ave."), ("straße", "str."),
-             ("strasse", "str."), ("Lane", "Ln")]
+    swaps = [
+        ("Street", "St"),
+        ("Road", "Rd"),
+        ("Avenue", "Ave."),
+        ("straße", "str."),
+        ("strasse", "str."),
+        ("Lane", "Ln"),
+    ]
     for long, short in swaps:
         if long in street and rng.random() < 0.5:
             street = street.replace(long, short)
@@ -183,14 +306,26 @@ def _record(rng: random.Random, e: Entity, system: str, sid: str) -> dict:
     street, line2 = _address(rng, e)
     pc = e.postcode.replace(" ", "") if rng.random() < 0.3 else e.postcode
     rec = {
-        "unique_id": f"{system}|{sid}", "system": system, "source_id": sid,
-        "name": _trading_name(rng, e), "legal_name": None, "tax_id": None, "lei": None,
-        "registration_number": None, "address_line1": street, "address_line2": line2,
-        "city": e.city if rng.random() < 0.8 else e.city.upper(), "region": None,
+        "unique_id": f"{system}|{sid}",
+        "system": system,
+        "source_id": sid,
+        "name": _trading_name(rng, e),
+        "legal_name": None,
+        "tax_id": None,
+        "lei": None,
+        "registration_number": None,
+        "address_line1": street,
+        "address_line2": line2,
+        "city": e.city if rng.random() < 0.8 else e.city.upper(),
+        "region": None,
         "postcode": pc.lower() if rng.random() < 0.2 else pc,
         "country": e.country if rng.random() < 0.95 else None,
-        "phone": e.phone if rng.random() < 0.8 else None, "website": None, "email": None,
-        "crm_ref": None, "erp_ref": None, "parent_ref": None,
+        "phone": e.phone if rng.random() < 0.8 else None,
+        "website": None,
+        "email": None,
+        "crm_ref": None,
+        "erp_ref": None,
+        "parent_ref": None,
     }
     if system == "crm":
         rec["website"] = ("https://www." + e.domain) if rng.random() < 0.7 else None
@@ -205,15 +340,20 @@ def _record(rng: random.Random, e: Entity, system: str, sid: str) -> dict:
             tax = tax[:-1] + str((int(tax[-1]) + 1) % 10) if tax[-1].isdigit() else tax
         rec["tax_id"] = tax
         rec["lei"] = e.lei
-        rec["email"] = (f"accounts@{e.domain}" if rng.random() < 0.7
-                        else f"{e.name.split()[0].lower()}.ap@gmail.com")
+        rec["email"] = (
+            f"accounts@{e.domain}"
+            if rng.random() < 0.7
+            else f"{e.name.split()[0].lower()}.ap@gmail.com"
+        )
     else:  # psa: thin records, website only sometimes
         rec["website"] = e.domain if rng.random() < 0.5 else None
         rec["address_line1"] = street if rng.random() < 0.6 else None
     return rec
 
 
-def generate(seed: int = 7, n_entities: int = 140) -> tuple[list[dict], dict[str, str], list[tuple[str, str]]]:
+def generate(
+    seed: int = 7, n_entities: int = 140
+) -> tuple[list[dict], dict[str, str], list[tuple[str, str]]]:
     """Records, truth (unique_id -> entity id) and the planted sister-company entity pairs."""
     rng = random.Random(seed)
     entities: list[Entity] = []
@@ -241,7 +381,11 @@ def generate(seed: int = 7, n_entities: int = 140) -> tuple[list[dict], dict[str
     records: list[dict] = []
     truth: dict[str, str] = {}
     for i, e in enumerate(entities):
-        systems = [s for s in ("crm", "erp", "psa") if rng.random() < {"crm": 0.85, "erp": 0.75, "psa": 0.5}[s]]
+        systems = [
+            s
+            for s in ("crm", "erp", "psa")
+            if rng.random() < {"crm": 0.85, "erp": 0.75, "psa": 0.5}[s]
+        ]
         for system in systems or ["crm"]:
             records.append(_record(rng, e, system, f"{system[0].upper()}{i:05d}"))
         if "crm" in systems and rng.random() < 0.15:  # a duplicate inside the CRM

@@ -33,7 +33,9 @@ def test_quality_and_no_sister_company_merged(data) -> None:
 
 def test_same_name_different_city_firms_stay_apart(data) -> None:
     records, truth, _, _, result = data
-    generic = [r["unique_id"] for r in records if (r["name"] or "").lower().startswith("global solutions")]
+    generic = [
+        r["unique_id"] for r in records if (r["name"] or "").lower().startswith("global solutions")
+    ]
     by_cluster = {}
     for uid in generic:
         by_cluster.setdefault(result.clusters.assignments[uid], set()).add(truth[uid])
@@ -43,18 +45,31 @@ def test_same_name_different_city_firms_stay_apart(data) -> None:
 def test_pairs_carry_an_explanation(data) -> None:
     _, _, _, _, result = data
     pairs = result.pairs
-    assert pairs.column_names == ["unique_id_l", "unique_id_r", "match_probability",
-                                  "match_weight", "strongest_against", "explanation"]
-    assert all(a < b for a, b in zip(pairs["unique_id_l"].to_pylist(),
-                                      pairs["unique_id_r"].to_pylist(), strict=True))
+    assert pairs.column_names == [
+        "unique_id_l",
+        "unique_id_r",
+        "match_probability",
+        "match_weight",
+        "strongest_against",
+        "explanation",
+    ]
+    assert all(
+        a < b
+        for a, b in zip(
+            pairs["unique_id_l"].to_pylist(), pairs["unique_id_r"].to_pylist(), strict=True
+        )
+    )
     explanation = json.loads(pairs["explanation"][0].as_py())
     assert set(explanation) == set(result.model.comparison_names)
     assert {"level", "weight", "bayes_factor"} <= set(explanation["org_name"])
     for row in pairs.to_pylist():  # the strongest disagreement, provenance left out
         levels = {k: v for k, v in json.loads(row["explanation"]).items() if k != "source_system"}
-        weights = [min(v["weight"], m.PARTIAL_DISAGREEMENT)
-                   if (k, v["level"]) in m.PARTIAL_LEVELS else v["weight"]
-                   for k, v in levels.items()]
+        weights = [
+            min(v["weight"], m.PARTIAL_DISAGREEMENT)
+            if (k, v["level"]) in m.PARTIAL_LEVELS
+            else v["weight"]
+            for k, v in levels.items()
+        ]
         assert row["strongest_against"] == pytest.approx(min(0.0, *weights), abs=2e-3)
 
 
@@ -71,12 +86,19 @@ def test_incremental_matching_of_new_records(data) -> None:
     table = m.normalise_records(records, settings)
     new_ids = {r["unique_id"] for r in records[-12:]}
     is_new = pa.array([u in new_ids for u in table["unique_id"].to_pylist()])
-    pairs = m.match_new_records(result.model, table.filter(pa.compute.invert(is_new)),
-                                table.filter(is_new))
-    found = {(a, b) for a, b, p in zip(pairs["unique_id_l"].to_pylist(),
-                                       pairs["unique_id_r"].to_pylist(),
-                                       pairs["match_probability"].to_pylist(), strict=True)
-             if p >= 0.95}
+    pairs = m.match_new_records(
+        result.model, table.filter(pa.compute.invert(is_new)), table.filter(is_new)
+    )
+    found = {
+        (a, b)
+        for a, b, p in zip(
+            pairs["unique_id_l"].to_pylist(),
+            pairs["unique_id_r"].to_pylist(),
+            pairs["match_probability"].to_pylist(),
+            strict=True,
+        )
+        if p >= 0.95
+    }
     assert found and all(a in new_ids or b in new_ids for a, b in found)
     assert all(truth[a] == truth[b] for a, b in found)
 
@@ -91,7 +113,9 @@ def test_refine_with_labels_moves_m_towards_labels(data) -> None:
     refined = m.refine_with_labels(result.model, labels, records)
     assert refined.version != result.model.version
     for comp in refined.splink_settings["comparisons"]:
-        ms = [lv["m_probability"] for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        ms = [
+            lv["m_probability"] for lv in comp["comparison_levels"] if not lv.get("is_null_level")
+        ]
         assert sum(ms) == pytest.approx(1.0, abs=1e-6)
 
 

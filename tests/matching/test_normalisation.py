@@ -137,8 +137,16 @@ def test_phones_domains_and_free_mail() -> None:
 
 
 def test_normalise_records_adds_columns_only_for_present_attributes() -> None:
-    rows = [{"unique_id": "crm|1", "system": "crm", "source_id": "1",
-             "name": "Acme Ltd", "country": "gb", "postcode": "ec2v7hh"}]
+    rows = [
+        {
+            "unique_id": "crm|1",
+            "system": "crm",
+            "source_id": "1",
+            "name": "Acme Ltd",
+            "country": "gb",
+            "postcode": "ec2v7hh",
+        }
+    ]
     table = normalise_records(rows, default_matching_settings("customer"))
     row = table.to_pylist()[0]
     assert (row["name_core"], row["legal_form"], row["country"]) == ("acme", "ltd", "GB")
@@ -148,8 +156,17 @@ def test_normalise_records_adds_columns_only_for_present_attributes() -> None:
 
 
 def test_project_normalisation() -> None:
-    rows = [{"unique_id": "psa|1", "system": "psa", "source_id": "1", "name": "ACME - Phase 2",
-             "code": "acme-2024-017", "start_date": "2024-03-01", "project_manager": "Smith, Jane"}]
+    rows = [
+        {
+            "unique_id": "psa|1",
+            "system": "psa",
+            "source_id": "1",
+            "name": "ACME - Phase 2",
+            "code": "acme-2024-017",
+            "start_date": "2024-03-01",
+            "project_manager": "Smith, Jane",
+        }
+    ]
     row = normalise_records(rows, default_matching_settings("project")).to_pylist()[0]
     assert row["code_norm"] == "ACME2024017"
     assert row["project_name_norm"] == "acme phase 2"
@@ -157,8 +174,10 @@ def test_project_normalisation() -> None:
     assert str(row["start_date"]) == "2024-03-01"
 
 
-@pytest.mark.parametrize(("a", "b"), [("Belfl aSystems", "Belfla Systems Ltd"),
-                                      ("PriceWaterhouse", "Price Waterhouse LLP")])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Belfl aSystems", "Belfla Systems Ltd"), ("PriceWaterhouse", "Price Waterhouse LLP")],
+)
 def test_spacing_variants_share_the_compact_name(a: str, b: str) -> None:
     assert NAMES.parse(a).compact == NAMES.parse(b).compact
     assert NAMES.parse(a).core != NAMES.parse(b).core

@@ -52,15 +52,20 @@ def test_overrides_merge_over_defaults_and_bad_values_fail() -> None:
 
 
 def test_absent_attributes_are_simply_not_used() -> None:
-    rows = [{"unique_id": f"crm|{i}", "system": "crm", "source_id": str(i),
-             "name": n, "city": c} for i, (n, c) in enumerate(
-                 [("Acme Ltd", "Leeds"), ("ACME Limited", "Leeds"), ("Birch Media", "York")] * 3)]
-    model = m.train_model(m.normalise_records(rows, m.default_matching_settings("customer")),
-                          m.default_matching_settings("customer"))
-    assert set(model.comparison_names) == {"org_name", "legal_form", "location",
-                                           "source_system"}
-    location = next(c for c in model.splink_settings["comparisons"]
-                    if c["output_column_name"] == "location")
+    rows = [
+        {"unique_id": f"crm|{i}", "system": "crm", "source_id": str(i), "name": n, "city": c}
+        for i, (n, c) in enumerate(
+            [("Acme Ltd", "Leeds"), ("ACME Limited", "Leeds"), ("Birch Media", "York")] * 3
+        )
+    ]
+    model = m.train_model(
+        m.normalise_records(rows, m.default_matching_settings("customer")),
+        m.default_matching_settings("customer"),
+    )
+    assert set(model.comparison_names) == {"org_name", "legal_form", "location", "source_system"}
+    location = next(
+        c for c in model.splink_settings["comparisons"] if c["output_column_name"] == "location"
+    )
     assert "street_l" not in json.dumps(location)  # only the city levels: no street in the data
 
 
@@ -77,8 +82,12 @@ def test_spark_engine_without_pyspark_is_a_clear_error() -> None:
 
 def test_only_matching_imports_the_matching_engines() -> None:
     pattern = re.compile(r"^\s*(from|import)\s+(splink|duckdb|networkx)\b", re.M)
-    offenders = [str(p.relative_to(ROOT)) for d in ("mdm", "stewardship")
-                 for p in (ROOT / d).rglob("*.py") if pattern.search(p.read_text())]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for d in ("mdm", "stewardship")
+        for p in (ROOT / d).rglob("*.py")
+        if pattern.search(p.read_text())
+    ]
     assert offenders == []
 
 
@@ -87,12 +96,20 @@ def test_location_scores_one_fact_once() -> None:
     from matching._comparisons import COMPARISON_BUILDERS
 
     spec = m.ComparisonSpec(builder="location", term_frequency=True)
-    cols = {"street", "house_number", "address_full", "postcode_norm", "postcode_district",
-            "city_norm"}
+    cols = {
+        "street",
+        "house_number",
+        "address_full",
+        "postcode_norm",
+        "postcode_district",
+        "city_norm",
+    }
     labels = [lv["label_for_charts"] for lv in COMPARISON_BUILDERS["location"](spec, cols)]
     assert labels[:3] == ["null", "same address", "similar address"]
     assert labels.index("same postcode, other street") < labels.index("same city, street unknown")
-    city_only = [lv["label_for_charts"] for lv in COMPARISON_BUILDERS["location"](spec, {"city_norm"})]
+    city_only = [
+        lv["label_for_charts"] for lv in COMPARISON_BUILDERS["location"](spec, {"city_norm"})
+    ]
     assert city_only == ["null", "same city, street unknown", "similar city", "different"]
 
 

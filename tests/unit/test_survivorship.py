@@ -163,8 +163,8 @@ def test_lifecycle_rules_read_from_the_hub_config_and_errors_name_their_place():
         'otherwise = { rule = "source_priority", systems = ["crm"] } }'
     )
     data["entity_types"]["customer"].setdefault("survivorship", {})["attributes"] = rules
-    rule = parse_hub_config(data).entity_types["customer"].survivorship.rule_for(
-        "legal_name", {"crm"}
+    rule = (
+        parse_hub_config(data).entity_types["customer"].survivorship.rule_for("legal_name", {"crm"})
     )
     assert rule.systems == ("crm",) and rule.when is None
 
