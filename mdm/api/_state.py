@@ -22,5 +22,9 @@ class HubState:
     keys: KeyVerifier
     limiter: RateLimiter
 
-    def uow(self, actor: str = "api", correlation_id: str | None = None) -> UnitOfWork:
-        return UnitOfWork(self.engine, actor=actor, correlation_id=correlation_id)
+    def uow(
+        self, actor: str = "api", correlation_id: str | None = None, *, read_only: bool = False
+    ) -> UnitOfWork:
+        return UnitOfWork(
+            self.engine, actor=actor, correlation_id=correlation_id, read_only=read_only
+        )

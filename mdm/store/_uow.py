@@ -30,17 +30,31 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, engine: sa.Engine, actor: str = "system", correlation_id: str | None = None
+        self,
+        engine: sa.Engine,
+        actor: str = "system",
+        correlation_id: str | None = None,
+        *,
+        read_only: bool = False,
     ) -> None:
         self.engine = engine
         self.actor = actor
         self.correlation_id = correlation_id or uuid.uuid4().hex
+        self.read_only = read_only
         self._connection: sa.Connection | None = None
+        self._transaction: sa.RootTransaction | None = None
 
     def __enter__(self) -> UnitOfWork:
         try:
-            self._connection = self.engine.connect()
-            self._transaction = self._connection.begin()
+            if self.read_only and self.engine.dialect.name == "postgresql":
+                # Each statement sees what is committed when it starts, as it would in a
+                # READ COMMITTED transaction, without the BEGIN and ROLLBACK round trips.
+                self._connection = self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT"
+                )
+            else:
+                self._connection = self.engine.connect()
+                self._transaction = self._connection.begin()
         except sa.exc.OperationalError as exc:
             raise StoreUnavailableError(f"cannot open the store: {exc.orig}") from None
         conn = self._connection
@@ -77,6 +91,8 @@ class UnitOfWork:
         self.audit.append(action, subject, details, self.actor, self.correlation_id)
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work has nothing to commit")
         try:
             self._transaction.commit()
         except sa.exc.IntegrityError as exc:
@@ -85,7 +101,7 @@ class UnitOfWork:
             raise StoreUnavailableError(f"the store refused the commit: {exc.orig}") from None
 
     def rollback(self) -> None:
-        if self._transaction.is_active:
+        if self._transaction is not None and self._transaction.is_active:
             self._transaction.rollback()
 
     def __exit__(

@@ -17,3 +17,17 @@ def test_upgrading_an_up_to_date_store_changes_nothing(engine):
     current, head = store_revision(engine)
     assert current == head
     assert upgrade_store(engine) == (head, head)
+
+
+def test_a_read_only_unit_of_work_reads_but_refuses_to_commit(engine):
+    import pytest
+
+    from mdm.store import UnitOfWork
+
+    with UnitOfWork(engine, read_only=True) as uow:
+        assert uow.outbox.last_sequence() >= 0
+        with pytest.raises(RuntimeError, match="read-only"):
+            uow.commit()
+    if engine.dialect.name == "postgresql":  # no transaction round trips on PostgreSQL
+        with UnitOfWork(engine, read_only=True) as uow:
+            assert uow.connection.connection.driver_connection.autocommit

@@ -30,7 +30,8 @@ class HubContext(BaseContext):
         return self.hub.config
 
     def uow(self) -> UnitOfWork:
-        return self.hub.uow(self.key.id, self.correlation_id)
+        """A read-only unit of work: the GraphQL API only queries."""
+        return self.hub.uow(self.key.id, self.correlation_id, read_only=True)
 
     async def in_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a blocking service call off the event loop (so request timeouts can fire)."""
