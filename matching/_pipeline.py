@@ -8,6 +8,7 @@ this per entity type; the pieces stay public for incremental use.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -102,13 +103,16 @@ def checked_clustering(
 def _unchecked(assignments: Mapping[str, str], checked: set[frozenset[str]]) -> dict[str, str]:
     """The assignments of the records in clusters of three or more not yet checked, and
     mark those clusters checked."""
-    members: dict[str, list[str]] = {}
+    sizes = Counter(assignments.values())
+    big = {key for key, n in sizes.items() if n >= 3}
+    members: dict[str, list[str]] = defaultdict(list)
     for uid, key in assignments.items():
-        members.setdefault(key, []).append(uid)
+        if key in big:
+            members[key].append(uid)
     out: dict[str, str] = {}
     for key, uids in members.items():
         group = frozenset(uids)
-        if len(uids) >= 3 and group not in checked:
+        if group not in checked:
             checked.add(group)
             out.update(dict.fromkeys(uids, key))
     return out

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink.internals.linker import Linker
 from splink.internals.splink_dataframe import SplinkDataFrame
 
@@ -156,11 +157,12 @@ def score_within_clusters(
     """
     table = ensure_normalised(records, model.settings)
     sizes = Counter(assignments.values())
-    keys = [assignments.get(uid) for uid in table["unique_id"].to_pylist()]
-    keys = [k if k is not None and sizes[k] >= min_size else None for k in keys]
-    if not any(keys):
+    grouped = {uid: key for uid, key in assignments.items() if sizes[key] >= min_size}
+    if not grouped:
         return PAIR_SCHEMA.empty_table()
-    table = table.append_column(_GROUP, pa.array(keys, pa.string()))
+    where = pc.index_in(table["unique_id"], value_set=pa.array(list(grouped), pa.string()))
+    keys = pa.array(list(grouped.values()), pa.string()).take(where)  # null where ungrouped
+    table = table.append_column(_GROUP, keys)
     settings = copy.deepcopy(model.splink_settings)
     settings["blocking_rules_to_generate_predictions"] = [f"l.{_GROUP} = r.{_GROUP}"]
     within = MatchingModel(model.settings, settings, model.version)
