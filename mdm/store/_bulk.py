@@ -116,8 +116,9 @@ def _copy_postgresql(
     columns: Sequence[str],
     rows: Sequence[tuple[Any, ...]],
 ) -> None:
-    """COPY ... FROM STDIN on the connection's own transaction (about ten times the rows/s
-    of a pipelined executemany of INSERTs)."""
+    """COPY ... FROM STDIN on the connection's own transaction: one stream instead of a
+    statement per row (measured: ingestion 19k -> 30k rows/s and golden writes twice as
+    fast, with the server on the same two cores)."""
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in (*shared, *columns))
     head = tuple(shared.values())
