@@ -6,9 +6,13 @@ an Arrow table and are written with one executemany per chunk.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import dataclasses
+import gc
 import json
 import logging
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +138,7 @@ def run_match(
         model = _train_and_save(uow, entity_type, table, settings, phases)
     with phases("predict"):
         pairs = matching.predict_pairs(model, table)
+        _return_freed_memory()  # training's and prediction's DuckDB databases
     with phases("cluster"):
         constraints = matching.derive_constraints(
             table, settings, steward_must_links=must, steward_cannot_links=cannot
@@ -147,9 +152,22 @@ def run_match(
     records = table.num_rows
     result = dataclasses.replace(result, pairs=result.pairs.schema.empty_table())
     del table, pairs
+    _return_freed_memory()
     report = _store_result(uow, config, entity_type, records, pair_rows, result, phases)
     report.timings = phases.seconds
     return report
+
+
+def _return_freed_memory() -> None:
+    """Hand memory freed by matching back to the system before golden records are built:
+    Arrow's pool keeps freed buffers and glibc's malloc keeps freed heap pages otherwise,
+    so the process would peak at matching plus golden records instead of the larger one."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        # Not glibc (musl, say): nothing to trim.
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _store_result(
