@@ -14,7 +14,7 @@ from mdm.store._tables import golden_record_versions as versions
 from mdm.store._tables import golden_records as golden
 from mdm.store._tables import golden_relationships as relationships
 from mdm.store._tables import id_counters, xrefs
-from mdm.store._types import UtcDateTime
+from mdm.store._types import bind_time
 
 _CHUNK = 5000
 _GOLDEN_COLUMNS = ("golden_id", "version", "attributes", "provenance", "search_name", "build_hash")
@@ -44,8 +44,7 @@ class GoldenRepository:
         return getattr(self._c.dialect, "_json_serializer", None) or json_text
 
     def _time(self, value: datetime | None) -> Any:
-        processor = UtcDateTime()._cached_bind_processor(self._c.dialect)
-        return processor(value) if processor else value
+        return bind_time(self._c.dialect, value)
 
     def active_states(self, entity_type: str) -> dict[str, tuple[int, str | None]]:
         """Active golden records of a type: id -> (version, build hash)."""
@@ -125,20 +124,6 @@ class GoldenRepository:
                 [{"b_gid": gid, "b_hash": digest} for gid, digest in rows],
             )
 
-    def active(self, entity_type: str) -> dict[str, dict[str, Any]]:
-        """Active golden records of a type: id -> version, attributes, provenance."""
-        query = sa.select(
-            golden.c.golden_id, golden.c.version, golden.c.attributes, golden.c.provenance
-        ).where(golden.c.entity_type == entity_type, golden.c.status == "active")
-        return {
-            r.golden_id: {
-                "version": r.version,
-                "attributes": r.attributes,
-                "provenance": r.provenance,
-            }
-            for r in self._c.execute(query)
-        }
-
     def memberships(self, entity_type: str) -> dict[tuple[str, str], str]:
         """(system, source_id) -> golden id of every open cross-reference of a type."""
         query = sa.select(xrefs.c.system, xrefs.c.source_id, xrefs.c.golden_id).where(
@@ -167,10 +152,6 @@ class GoldenRepository:
                 sa.insert(id_counters).values(entity_type=entity_type, next_value=start + count)
             )
         return [f"{prefix}-{n:06d}" for n in range(start, start + count)]
-
-    def insert(self, rows: Sequence[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), _CHUNK):
-            bulk_insert(self._c, golden, rows[start : start + _CHUNK])
 
     def update(self, rows: Sequence[dict[str, Any]]) -> None:
         """Rewrite attributes, provenance and version of existing golden records."""
@@ -255,10 +236,6 @@ class GoldenRepository:
                 .values(valid_to=at)
             )
 
-    def add_versions(self, rows: Sequence[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), _CHUNK):
-            bulk_insert(self._c, versions, rows[start : start + _CHUNK])
-
     def end_xrefs(self, entity_type: str, keys: Sequence[tuple[str, str]], at: datetime) -> None:
         if not keys:
             return
@@ -273,10 +250,6 @@ class GoldenRepository:
             .values(valid_to=at)
         )
         self._c.execute(stmt, [{"k_system": s, "k_source_id": i} for s, i in keys])
-
-    def add_xrefs(self, rows: Sequence[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), _CHUNK):
-            bulk_insert(self._c, xrefs, rows[start : start + _CHUNK])
 
     def xref_as_of(self, entity_type: str, system: str, source_id: str, at: datetime) -> str | None:
         row = self._c.execute(

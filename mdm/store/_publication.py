@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from mdm.store._bulk import bulk_insert, insert_encoded
 from mdm.store._tables import audit_log, outbox
-from mdm.store._types import UtcDateTime
+from mdm.store._types import bind_time
 
 _PAYLOAD = frozenset({"payload"})
 
@@ -63,13 +63,11 @@ class Outbox:
         the store's JSON text)."""
         if not events:
             return
-        processor = UtcDateTime()._cached_bind_processor(self._c.dialect)
-        now = datetime.now(UTC)
         shared = {
             "entity_type": entity_type,
             "actor": actor,
             "correlation_id": correlation_id,
-            "occurred_at": processor(now) if processor else now,
+            "occurred_at": bind_time(self._c.dialect, datetime.now(UTC)),
         }
         columns = ("event_type", "aggregate_id", "payload")
         for start in range(0, len(events), 20_000):

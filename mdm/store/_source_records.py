@@ -110,16 +110,22 @@ class SourceRecords:
         """Insert new versions in one executemany (rows carry every column but id)."""
         bulk_insert(self._c, t, rows)
 
+    def _batch_columns(self, batch: VersionBatch, now: datetime) -> dict[str, Any]:
+        """What every version row written by one batch holds, encoded for the driver."""
+        return {
+            "entity_type": batch.entity_type,
+            "system": batch.system,
+            "batch_id": batch.batch_id,
+            "ingested_at": self.encoder().time(now),
+        }
+
     def insert_first_versions(
         self, batch: VersionBatch, payloads: Sequence[tuple[Any, ...]], now: datetime
     ) -> None:
         """Insert encoded payloads (PAYLOAD_COLUMNS) as version 1, current, of their keys."""
         encoder = self.encoder()
         shared = {
-            "entity_type": batch.entity_type,
-            "system": batch.system,
-            "batch_id": batch.batch_id,
-            "ingested_at": encoder.time(now),
+            **self._batch_columns(batch, now),
             "version": 1,
             "is_current": encoder.flag(True),
             "needs_match": encoder.flag(True),
@@ -135,12 +141,7 @@ class SourceRecords:
     ) -> None:
         """Insert encoded payloads as given (payload, version, is_current) versions."""
         encoder = self.encoder()
-        shared = {
-            "entity_type": batch.entity_type,
-            "system": batch.system,
-            "batch_id": batch.batch_id,
-            "ingested_at": encoder.time(now),
-        }
+        shared = self._batch_columns(batch, now)
         columns = (*PAYLOAD_COLUMNS, "version", "is_current", "needs_match", "superseded_at")
         superseded = encoder.time(now)
         rows = [
@@ -198,21 +199,6 @@ class SourceRecords:
             .order_by(t.c.version)
         )
         return [dict(row) for row in self._c.execute(query).mappings()]
-
-    def iter_current(
-        self,
-        entity_type: str,
-        columns: Sequence[str] = ("system", "source_id", "attributes"),
-        batch_size: int = 50_000,
-    ) -> Iterator[list[sa.Row]]:
-        """Current records of one type in batches, streamed for bulk transfer to matching."""
-        query = (
-            sa.select(*(t.c[name] for name in columns))
-            .where(t.c.entity_type == entity_type, t.c.is_current)
-            .order_by(t.c.system, t.c.source_id)
-        )
-        result = self._c.execute(query.execution_options(yield_per=batch_size))
-        yield from result.partitions(batch_size)
 
     def iter_current_json(
         self, entity_type: str, batch_size: int = 100_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -31,3 +32,10 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
 
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def bind_time(dialect: sa.Dialect, value: datetime | None) -> Any:
+    """`value` as a UtcDateTime column hands it to the driver of `dialect` (for rows
+    inserted pre-encoded)."""
+    processor = UtcDateTime()._cached_bind_processor(dialect)
+    return processor(value) if processor else value

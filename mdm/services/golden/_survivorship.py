@@ -166,18 +166,11 @@ class Survivorship:
         attrs = member.attributes
         values: dict[str, Any] = {}
         provenance: dict[str, dict[str, Any]] = {}
-        system, source_id, version = member.system, member.source_id, member.version
         for attribute, rule in self._rules.items():
             value = attrs.get(attribute)
             if value is not None and value != "":
                 values[attribute] = value
-                provenance[attribute] = {
-                    "system": system,
-                    "source_id": source_id,
-                    "version": version,
-                    "rule": rule.rule,
-                    "decided_by": "only value",
-                }
+                provenance[attribute] = _provenance(member, rule, "only value")
         return values, provenance
 
     def _with_override(
