@@ -16,7 +16,12 @@ from matching._metrics import ClusterMetrics, evaluate_clusters
 from matching._model import MatchingModel, train_model
 from matching._normalise import normalise_records
 from matching._pipeline import MatchResult, checked_clustering, match_records
-from matching._predict import match_new_records, predict_pairs, score_within_clusters
+from matching._predict import (
+    match_new_records,
+    predict_pairs,
+    score_within_clusters,
+    term_frequencies,
+)
 from matching._settings import (
     ComparisonSpec,
     MatchingSettings,
@@ -59,5 +64,6 @@ __all__ = [
     "predict_pairs",
     "refine_with_labels",
     "score_within_clusters",
+    "term_frequencies",
     "train_model",
 ]

@@ -85,11 +85,16 @@ def _pairs_table(pairs: pa.Table | Iterable[Mapping[str, Any]] | None) -> pa.Tab
     return table.select(_PAIR_COLUMNS)
 
 
-def _index(ids: pa.Array, values: pa.ChunkedArray | pa.Array) -> list[int]:
-    found = pc.index_in(values, value_set=ids)
+def _with_positions(ids: pa.Array, table: pa.Table) -> pa.Table:
+    """`table` with the positions of its ids in `ids` (li, ri), from one hash look-up."""
+    n = table.num_rows
+    both = pa.concat_arrays(
+        [table["unique_id_l"].combine_chunks(), table["unique_id_r"].combine_chunks()]
+    )
+    found = pc.index_in(both, value_set=ids)
     if found.null_count:
         raise ValueError("pairs or links mention ids that are not in `ids`")
-    return found.to_pylist()
+    return table.append_column("li", found.slice(0, n)).append_column("ri", found.slice(n))
 
 
 @dataclass(frozen=True)
@@ -102,15 +107,16 @@ class _Edges:
     weight: list[float]
 
 
-def _edges(id_array: pa.Array, table: pa.Table, threshold: float) -> _Edges:
+def _edges(table: pa.Table, threshold: float) -> _Edges:
+    """`table` (with positions) cut at `threshold`, strongest first."""
     strong = table.filter(pc.greater_equal(table["match_probability"], threshold))
     strong = strong.sort_by(
         [("match_weight", "descending"), ("unique_id_l", "ascending"), ("unique_id_r", "ascending")]
     )
     return _Edges(
         strong,
-        _index(id_array, strong["unique_id_l"]),
-        _index(id_array, strong["unique_id_r"]),
+        strong["li"].to_pylist(),
+        strong["ri"].to_pylist(),
         strong["match_weight"].to_pylist(),
     )
 
@@ -141,8 +147,22 @@ class _Problem:
         return pc.index_in(pa.array(uids, pa.string()), value_set=self.id_array).to_pylist()
 
     @cached_property
+    def indexed(self) -> pa.Table:
+        """The scored pairs with their records' positions (li, ri)."""
+        return _with_positions(self.id_array, self.table)
+
+    @cached_property
     def edges(self) -> _Edges:
-        return _edges(self.id_array, self.table, self.auto)
+        return _edges(self.indexed, self.auto)
+
+    @cached_property
+    def system_array(self) -> pa.Array:
+        """Each record's system, by position."""
+        if self.systems is None:
+            return pc.extract_regex(self.id_array, r"^(?P<s>[^|]*)").field("s")
+        keys = pa.array(list(self.systems), pa.string())
+        values = pa.array(list(self.systems.values()), pa.string())
+        return values.take(pc.index_in(self.id_array, value_set=keys))
 
     @property
     def margin(self) -> float:
@@ -266,19 +286,18 @@ def _cluster_once(problem: _Problem, excluded_ids: set[str]) -> tuple[ClusterRes
     refused = _apply_must_links(forest, problem.index_of, problem.must)
     accepted, blocked = _apply_edges(forest, edges, excluded)
     fresh = _ambiguous(forest, edges, accepted, blocked, problem.margin) - excluded
-    table = problem.table
+    table = problem.indexed
     attached = []
     if problem.attach is not None:
-        left = _index(problem.id_array, table["unique_id_l"])
-        right = _index(problem.id_array, table["unique_id_r"])
+        near = _touching_lone(forest, table)
         attached = attach(
             forest,
-            left,
-            right,
-            table["match_probability"].to_pylist(),
-            table["match_weight"].to_pylist(),
-            table["strongest_against"].to_pylist(),
-            _across_systems(problem, left, right),
+            near["li"].to_pylist(),
+            near["ri"].to_pylist(),
+            near["match_probability"].to_pylist(),
+            near["match_weight"].to_pylist(),
+            near["strongest_against"].to_pylist(),
+            _across_systems(problem, near),
             problem.attach,
             problem.margin,
         )
@@ -290,7 +309,6 @@ def _cluster_once(problem: _Problem, excluded_ids: set[str]) -> tuple[ClusterRes
     ]
     review = _review_pairs(
         table,
-        problem.id_array,
         cluster_keys,
         problem.auto,
         problem.review,
@@ -474,19 +492,23 @@ def _ambiguous(
     return {x for x, w in refused_weight.items() if x in best and best[x] - w < margin}
 
 
-def _across_systems(problem: _Problem, left: list[int], right: list[int]) -> list[bool]:
-    if problem.systems is None:
-        system = pc.extract_regex(problem.id_array, r"^(?P<s>[^|]*)").field("s")
-    else:
-        system = pa.array([problem.systems[n] for n in problem.names], pa.string())
-    return pc.not_equal(
-        system.take(pa.array(left, pa.int64())), system.take(pa.array(right, pa.int64()))
-    ).to_pylist()
+def _touching_lone(forest: Forest, table: pa.Table) -> pa.Table:
+    """The pairs with a record still alone at one end: the only ones attachment reads."""
+    parent = pa.array(forest.parent, pa.int64())
+    alone = pc.and_(
+        pc.equal(parent, pa.array(range(len(parent)), pa.int64())),
+        pc.equal(pa.array(forest.size, pa.int64()), 1),
+    )
+    return table.filter(pc.or_(alone.take(table["li"]), alone.take(table["ri"])))
+
+
+def _across_systems(problem: _Problem, pairs: pa.Table) -> list[bool]:
+    system = problem.system_array
+    return pc.not_equal(system.take(pairs["li"]), system.take(pairs["ri"])).to_pylist()
 
 
 def _review_pairs(
     table: pa.Table,
-    id_array: pa.Array,
     cluster_keys: pa.Array,
     auto: float,
     review: float,
@@ -496,9 +518,7 @@ def _review_pairs(
 ) -> pa.Table:
     prob = table["match_probability"]
     band = table.filter(pc.and_(pc.greater_equal(prob, review), pc.less(prob, auto)))
-    left = cluster_keys.take(pc.index_in(band["unique_id_l"], value_set=id_array))
-    right = cluster_keys.take(pc.index_in(band["unique_id_r"], value_set=id_array))
-    band = band.filter(pc.not_equal(left, right))
+    band = band.filter(pc.not_equal(cluster_keys.take(band["li"]), cluster_keys.take(band["ri"])))
     parts = [(band, "review_band"), (refused, "refused_by_constraint"), (ambiguous, "ambiguous")]
     out = pa.concat_tables(
         [

@@ -8,18 +8,18 @@ this per entity type; the pieces stay public for incremental use.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from matching._clustering import CONTRADICTION, ClusterResult, cluster_records
 from matching._constraints import Constraints, derive_constraints
 from matching._model import MatchingModel, train_model
 from matching._normalise import normalise_records
-from matching._predict import predict_pairs, score_within_clusters
+from matching._predict import predict_pairs, score_within_clusters, term_frequencies
 from matching._settings import MatchingSettings, Thresholds
 
 _CHECK_ROUNDS = 3
@@ -87,11 +87,16 @@ def checked_clustering(
 
     clusters = cluster()
     checked: set[frozenset[str]] = set()  # clusters whose pairs were scored already
+    frequencies = None  # over all records, computed once for every round
     for _ in range(_CHECK_ROUNDS):
         unchecked = _unchecked(clusters.assignments, checked)
         if not unchecked:
             break
-        scored = score_within_clusters(model, table, unchecked)
+        if frequencies is None:
+            frequencies = term_frequencies(model, table)
+        scored = score_within_clusters(
+            model, table, unchecked, frequencies=frequencies, explain=False
+        )
         fresh = _vetoes(scored, thresholds, {a for a, _, _ in clusters.attached}) - vetoes
         if not fresh:
             break
@@ -103,19 +108,28 @@ def checked_clustering(
 def _unchecked(assignments: Mapping[str, str], checked: set[frozenset[str]]) -> dict[str, str]:
     """The assignments of the records in clusters of three or more not yet checked, and
     mark those clusters checked."""
-    sizes = Counter(assignments.values())
-    big = {key for key, n in sizes.items() if n >= 3}
-    members: dict[str, list[str]] = defaultdict(list)
-    for uid, key in assignments.items():
-        if key in big:
-            members[key].append(uid)
+    keys = pa.array(list(assignments.values()), pa.string())
+    counts = pc.value_counts(keys)
+    big = counts.field("values").filter(pc.greater_equal(counts.field("counts"), 3))
+    grouped = pa.table({"key": keys, "uid": pa.array(list(assignments), pa.string())})
+    grouped = grouped.filter(pc.is_in(keys, value_set=big)).sort_by("key")
     out: dict[str, str] = {}
-    for key, uids in members.items():
-        group = frozenset(uids)
+    uids = grouped["uid"].to_pylist()
+    start = 0
+    for key, n in zip(*_runs(grouped["key"]), strict=True):
+        group = frozenset(uids[start : start + n])
+        start += n
         if group not in checked:
             checked.add(group)
-            out.update(dict.fromkeys(uids, key))
+            out.update(dict.fromkeys(group, key))
     return out
+
+
+def _runs(values: pa.ChunkedArray) -> tuple[list[str], list[int]]:
+    """Consecutive equal values of a sorted column: (value, length) per run."""
+    runs = pc.run_end_encode(values.combine_chunks())
+    ends = runs.run_ends.to_pylist()
+    return runs.values.to_pylist(), [e - s for s, e in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def _vetoes(scored: pa.Table, thresholds: Thresholds, attached: set[str]) -> set[tuple[str, str]]:

@@ -37,16 +37,23 @@ PAIR_SCHEMA = pa.schema(
 
 
 def _linker(
-    model: MatchingModel, tables: list[pa.Table], connection: Any
+    model: MatchingModel,
+    tables: list[pa.Table],
+    connection: Any,
+    frequencies: Mapping[str, pa.Table] | None = None,
 ) -> tuple[Linker, list[SplinkDataFrame]]:
-    """A linker over tables[0]; every table is registered in the same database."""
+    """A linker over tables[0]; every table is registered in the same database, and the
+    given term-frequency tables are used instead of frequencies over tables[0]."""
     settings = copy.deepcopy(model.splink_settings)
     settings["retain_matching_columns"] = True  # the gamma (level) columns
     settings["retain_intermediate_calculation_columns"] = True  # per-comparison weights
     db_api = make_db_api(model.settings.engine, connection)
     cols = model_columns(settings)
     frames = [db_api.register(t.select([c for c in cols if c in t.column_names])) for t in tables]
-    return Linker(frames[0], settings, log_level=None), frames
+    linker = Linker(frames[0], settings, log_level=None)
+    for col, lookup in (frequencies or {}).items():
+        linker.table_management.register_term_frequency_lookup(db_api.register(lookup), col)
+    return linker, frames
 
 
 def _level_labels(linker: Linker) -> dict[str, dict[int, str]]:
@@ -99,8 +106,15 @@ def _against_sql(model: MatchingModel, linker: Linker, columns: list[str]) -> st
     return "least(0.0, " + ", ".join(terms) + ")::DOUBLE"
 
 
-def _finish(model: MatchingModel, linker: Linker, predictions: list[SplinkDataFrame]) -> pa.Table:
-    """Select the public pair columns, lower id on the left, sorted for determinism."""
+def _finish(
+    model: MatchingModel,
+    linker: Linker,
+    predictions: list[SplinkDataFrame],
+    *,
+    explain: bool = True,
+) -> pa.Table:
+    """Select the public pair columns, lower id on the left, sorted for determinism
+    (without `explain`, the explanation column is null: it is most of the cost)."""
     if not predictions:
         return PAIR_SCHEMA.empty_table()
     columns = [c.unquote().name for c in predictions[0].columns]
@@ -111,7 +125,7 @@ def _finish(model: MatchingModel, linker: Linker, predictions: list[SplinkDataFr
                match_probability::DOUBLE AS match_probability,
                match_weight::DOUBLE AS match_weight,
                {_against_sql(model, linker, columns)} AS strongest_against,
-               {_explanation_sql(linker, columns)} AS explanation
+               {_explanation_sql(linker, columns) if explain else "NULL::VARCHAR"} AS explanation
         FROM ({union})
         ORDER BY unique_id_l, unique_id_r
     """
@@ -140,6 +154,23 @@ def predict_pairs(
         return _finish(model, linker, [predicted])
 
 
+def term_frequencies(
+    model: MatchingModel, records: pa.Table, *, connection: Any = None
+) -> dict[str, pa.Table]:
+    """The model's term-frequency tables over `records` (column -> value, tf_column), as
+    Splink computes them, for scoring a subset of the records later against the
+    frequencies of the whole (see `score_within_clusters`)."""
+    columns = _tf_columns(model)
+    if not columns:
+        return {}
+    table = ensure_normalised(records, model.settings)
+    with quiet_splink():
+        linker, _ = _linker(model, [table], connection)
+        return {
+            col: linker.table_management.compute_tf_table(col).as_pyarrow_table() for col in columns
+        }
+
+
 def score_within_clusters(
     model: MatchingModel,
     records: pa.Table,
@@ -147,29 +178,36 @@ def score_within_clusters(
     *,
     min_size: int = 3,
     connection: Any = None,
+    frequencies: Mapping[str, pa.Table] | None = None,
+    explain: bool = True,
 ) -> pa.Table:
     """Score every pair of records that share a cluster of at least `min_size` members.
 
     Clustering links records through chains; this asks the model about the pairs the
     chains implied but blocking never compared (or scored below the review threshold).
-    Term frequencies still come from all `records`. Same output shape as `predict_pairs`,
-    with no probability cut-off.
+    Term frequencies still come from all `records` (or are the given `frequencies`, from
+    `term_frequencies` over the same records); only the grouped records are read. Same
+    output shape as `predict_pairs`, with no probability cut-off; without `explain`, the
+    explanation column is null.
     """
-    table = ensure_normalised(records, model.settings)
     sizes = Counter(assignments.values())
     grouped = {uid: key for uid, key in assignments.items() if sizes[key] >= min_size}
     if not grouped:
         return PAIR_SCHEMA.empty_table()
-    where = pc.index_in(table["unique_id"], value_set=pa.array(list(grouped), pa.string()))
-    keys = pa.array(list(grouped.values()), pa.string()).take(where)  # null where ungrouped
-    table = table.append_column(_GROUP, keys)
+    table = ensure_normalised(records, model.settings)
+    if frequencies is None:
+        frequencies = term_frequencies(model, table, connection=connection)
+    uids = pa.array(list(grouped), pa.string())
+    table = table.filter(pc.is_in(table["unique_id"], value_set=uids))
+    where = pc.index_in(table["unique_id"], value_set=uids)
+    table = table.append_column(_GROUP, pa.array(list(grouped.values()), pa.string()).take(where))
     settings = copy.deepcopy(model.splink_settings)
     settings["blocking_rules_to_generate_predictions"] = [f"l.{_GROUP} = r.{_GROUP}"]
     within = MatchingModel(model.settings, settings, model.version)
     with quiet_splink():
-        linker, _ = _linker(within, [table], connection)
+        linker, _ = _linker(within, [table], connection, frequencies)
         predicted = linker.inference.predict(warning_mode="never")
-        return _finish(model, linker, [predicted])
+        return _finish(model, linker, [predicted], explain=explain)
 
 
 _GROUP = "cluster_group"

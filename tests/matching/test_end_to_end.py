@@ -144,3 +144,29 @@ def test_sparse_noisy_records_stay_precise() -> None:
     for uid, entity in truth.items():
         clusters_of.setdefault(entity, set()).add(result.clusters.assignments[uid])
     assert not any(clusters_of[a] & clusters_of[b] for a, b in sisters)
+
+
+def test_within_cluster_scoring_reads_only_the_clusters_but_weighs_by_all_records(data) -> None:
+    records, _, _, settings, result = data
+    table = m.normalise_records(records, settings)
+    sizes: dict[str, int] = {}
+    for key in result.clusters.assignments.values():
+        sizes[key] = sizes.get(key, 0) + 1
+    big = {u: k for u, k in result.clusters.assignments.items() if sizes[k] >= 3}
+    assert big, "the synthetic set has clusters of three or more"
+    frequencies = m.term_frequencies(result.model, table)
+    assert "name_core" in frequencies
+    given = m.score_within_clusters(result.model, table, big, frequencies=frequencies)
+    computed = m.score_within_clusters(result.model, table, big)
+    assert given.equals(computed)
+    assert given.num_rows == sum(s * (s - 1) // 2 for k, s in sizes.items() if s >= 3) > 0
+    # Frequencies of the clustered records alone would make their shared names look rarer
+    # (stronger); the whole table's frequencies are what the run used.
+    subset = table.filter(pa.compute.is_in(table["unique_id"], value_set=pa.array(list(big))))
+    local = m.score_within_clusters(
+        result.model, table, big, frequencies=m.term_frequencies(result.model, subset)
+    )
+    assert local["match_weight"].to_pylist() != given["match_weight"].to_pylist()
+    bare = m.score_within_clusters(result.model, table, big, frequencies=frequencies, explain=False)
+    assert bare.drop_columns(["explanation"]).equals(given.drop_columns(["explanation"]))
+    assert bare["explanation"].null_count == bare.num_rows
