@@ -129,7 +129,7 @@ def _runs(values: pa.ChunkedArray) -> tuple[list[str], list[int]]:
     """Consecutive equal values of a sorted column: (value, length) per run."""
     runs = pc.run_end_encode(values.combine_chunks())
     ends = runs.run_ends.to_pylist()
-    return runs.values.to_pylist(), [e - s for s, e in zip([0, *ends[:-1]], ends, strict=True)]
+    return runs.values.to_pylist(), [e - s for s, e in zip([0, *ends][:-1], ends, strict=True)]
 
 
 def _vetoes(scored: pa.Table, thresholds: Thresholds, attached: set[str]) -> set[tuple[str, str]]:

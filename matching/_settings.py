@@ -74,7 +74,7 @@ class TrainingSettings(_Frozen):
     seed: int = 42
     u_max_pairs: float = Field(1e6, gt=0)
     em_blocking_rules: tuple[BlockingRule, ...] = ()
-    em_max_pairs: float | None = Field(1e6, gt=0)
+    em_max_pairs: float | None = Field(2.5e5, gt=0)
     deterministic_rules: tuple[BlockingRule, ...] = ()
     deterministic_recall: float = Field(0.7, gt=0, le=1)
     max_iterations: int = Field(25, gt=0)
