@@ -63,25 +63,33 @@ def _similar_names(threshold: float) -> str:
         ("name_core", "alt_name_core"),
         ("alt_name_core", "name_core"),
     ]
+
     # CASE, not AND: DuckDB evaluates a CASE branch only for the rows that reach it, so
-    # the costly edit distance runs on the few pairs the cheap Jaro-Winkler lets through.
-    return (
-        "("
-        + " or ".join(
-            f"(CASE WHEN jaro_winkler_similarity(l.{x}, r.{y}) >= 0.75 THEN "
-            f"1 - damerau_levenshtein(l.{x}, r.{y}) / "
-            f"greatest(length(l.{x}), length(r.{y}))::DOUBLE >= {threshold} ELSE false END)"
-            for x, y in terms
+    # the costly edit distance runs on the few pairs the cheap gates let through. First
+    # gate, exact: an edit distance is at least the difference in lengths (DuckDB counts
+    # both in code points), so a pair whose lengths differ too much cannot reach the
+    # threshold; same arithmetic as the test itself, so rounding cannot turn a pass into
+    # a fail. Then Jaro-Winkler.
+    def term(x: str, y: str) -> str:
+        longest = f"greatest(length(l.{x}), length(r.{y}))::DOUBLE"
+        return (
+            f"(CASE WHEN 1 - abs(length(l.{x}) - length(r.{y})) / {longest} >= {threshold} "
+            f"THEN (CASE WHEN jaro_winkler_similarity(l.{x}, r.{y}) >= 0.75 THEN "
+            f"1 - damerau_levenshtein(l.{x}, r.{y}) / {longest} >= {threshold} "
+            "ELSE false END) ELSE false END)"
         )
-        + ")"
-    )
+
+    return "(" + " or ".join(term(x, y) for x, y in terms) + ")"
 
 
 def _token_containment(col: str) -> str:
     """One value's whole word sequence appears in the other's ("acme" in "acme holdings")."""
+    # Only the shorter can lie in the longer (of equal lengths, either way means equal):
+    # one search per pair instead of two.
     return (
-        f"contains(' ' || l.{col} || ' ', ' ' || r.{col} || ' ') or "
-        f"contains(' ' || r.{col} || ' ', ' ' || l.{col} || ' ')"
+        f"(CASE WHEN length(l.{col}) >= length(r.{col}) "
+        f"THEN contains(' ' || l.{col} || ' ', ' ' || r.{col} || ' ') "
+        f"ELSE contains(' ' || r.{col} || ' ', ' ' || l.{col} || ' ') END)"
     )
 
 

@@ -135,3 +135,64 @@ def test_duckdb_databases_for_matching_cap_their_memory_and_spill_to_a_temp_dir(
     assert setting(duckdb_connection(), "memory_limit") == "488.2 MiB"
     monkeypatch.setenv("MATCHING_DUCKDB_MEMORY_LIMIT", "")  # empty: DuckDB's own default
     assert setting(duckdb_connection(), "memory_limit") != "1.8 GiB"
+
+
+def test_name_similarity_gates_never_change_a_level() -> None:
+    """The cheap gates in front of the edit distance and the one-way containment search
+    decide exactly as the plain tests would, at the thresholds' edges and beyond ASCII."""
+    import duckdb
+
+    from matching._comparisons import _similar_names, _token_containment
+
+    names = [
+        "acme",
+        "acme holdings",
+        "acmeholdings",
+        "acme holdigns",
+        "abcdefghij",
+        "abcdefghi",  # one edit in ten: similarity exactly 0.9
+        "abcdefgh",  # two in ten: exactly 0.8
+        "日本語テスト会社",
+        "日本語テスト会",
+        "sørensen international",
+        "sorensen international",
+        "e\u0301toile",
+        None,
+    ]
+    rows = [(name, alt) for name in names for alt in (None, "acme", "abcdefghi")]
+    db = duckdb.connect()
+    db.execute(
+        "CREATE TABLE l AS SELECT * FROM (VALUES "
+        + ", ".join("(?, ?)" for _ in rows)
+        + ") t(name_core, alt_name_core)",
+        [v for row in rows for v in row],
+    )
+
+    def plain(threshold: float) -> str:
+        return " or ".join(
+            f"(CASE WHEN jaro_winkler_similarity(l.{x}, r.{y}) >= 0.75 THEN 1 - "
+            f"damerau_levenshtein(l.{x}, r.{y}) / greatest(length(l.{x}), length(r.{y}))::DOUBLE"
+            f" >= {threshold} ELSE false END)"
+            for x, y in [
+                ("name_core", "name_core"),
+                ("alt_name_core", "alt_name_core"),
+                ("name_core", "alt_name_core"),
+                ("alt_name_core", "name_core"),
+            ]
+        )
+
+    contains = (
+        "contains(' ' || l.name_core || ' ', ' ' || r.name_core || ' ') or "
+        "contains(' ' || r.name_core || ' ', ' ' || l.name_core || ' ')"
+    )
+    for gated, reference in [
+        (_similar_names(0.9), plain(0.9)),
+        (_similar_names(0.8), plain(0.8)),
+        (_token_containment("name_core"), contains),
+    ]:
+        got = db.sql(
+            f"SELECT coalesce({gated}, false) = coalesce({reference}, false) AS same, "
+            f"coalesce({reference}, false) AS hit FROM l, l AS r"
+        ).fetchall()
+        assert all(same for same, _ in got)
+        assert 0 < sum(hit for _, hit in got) < len(got)  # the cases reach both outcomes
