@@ -373,9 +373,9 @@ def _table(report: dict) -> None:
         print(f"{which}:")
         for name, value in results.items():
             if isinstance(value, dict) and "seconds" in value:
-                print(f"  {name:<16} {value['seconds']:8.1f} s   peak {value['peak_rss_mb']:6,} MB")
+                print(f"  {name:<22} {value['seconds']:8.1f} s   peak {value['peak_rss_mb']:6,} MB")
         print(
-            f"  {'whole run':<16} {results['run_seconds']:8.1f} s   process peak "
+            f"  {'whole run':<22} {results['run_seconds']:8.1f} s   process peak "
             f"{results['process_peak_rss_mb']:,} MB"
         )
         print(f"  quality {results['quality']}")
@@ -384,6 +384,29 @@ def _table(report: dict) -> None:
                 f"  (filling the store beforehand, not timed: "
                 f"{results['not timed: filling the store']} s)"
             )
+
+
+#: Our phases that turn stored records into stored pairs and clusters; the rest of the run
+#: (golden records, their relationships, the commit) is what the store makes of them.
+MATCHING_PHASES = ("load", "normalise", "train", "predict", "cluster", "store pairs")
+
+
+def _summary(report: dict) -> None:
+    ours, splink = report["ours"], report["splink"]
+    alone = splink["run_seconds"]
+    chain = sum(ours[name]["seconds"] for name in MATCHING_PHASES if name in ours)
+    print(
+        f"ours, matching (store -> DuckDB -> pairs -> clusters, pairs stored): {chain:.1f} s "
+        f"= {chain / alone:.2f}x splink alone"
+    )
+    print(
+        f"ours, golden records, relationships and commit on top: "
+        f"{ours['run_seconds'] - chain:.1f} s"
+    )
+    print(
+        f"ours end to end / splink alone: {ours['run_seconds'] / alone:.2f}x (target <= 2x); "
+        f"peak RSS ours {ours['process_peak_rss_mb']:,} MB (target < 4,000)"
+    )
 
 
 def main() -> None:
@@ -420,11 +443,7 @@ def main() -> None:
                 sys.exit(f"{which} failed:\n{out.stderr[-4000:]}")
             report[which] = json.loads(out.stdout.strip().splitlines()[-1])
         _table(report)
-        ratio = report["ours"]["run_seconds"] / report["splink"]["run_seconds"]
-        print(
-            f"ours end to end / splink alone: {ratio:.2f}x (target <= 2x); "
-            f"peak RSS ours {report['ours']['process_peak_rss_mb']:,} MB (target < 4,000)"
-        )
+        _summary(report)
 
 
 if __name__ == "__main__":
