@@ -23,7 +23,12 @@ from mdm.store._attribute_text import AttributeReader, text_of
 from mdm.store._tables import source_records as t
 
 UPDATED = pa.timestamp("us", tz="UTC")
-_SQLITE_SPAN = 100_000  # ids per block: ~25 MB of attribute text at ~150 bytes a record
+# SQLite spans of ids: the first of _FIRST_SPAN ids, the next sized from the text the last
+# one gave for about _SPAN_BYTES (~100k records at ~250 bytes), far from SQLite's 1 GB cap on
+# one text whatever the size of the documents.
+_FIRST_SPAN = 16_384
+_SPAN_BYTES = 24 << 20
+_SPAN_LIMITS = (256, 1 << 20)
 
 
 def current_columns(
@@ -85,9 +90,10 @@ def _sqlite_blocks(
     reader = AttributeReader(names)
     with connection.begin_nested(), ThreadPoolExecutor(1) as parser:
         low, high = connection.execute(sa.select(sa.func.min(t.c.id), sa.func.max(t.c.id))).one()
-        pending: tuple[Future[pa.Table | None], int] | None = None
-        for start in range(low or 0, (high or -1) + 1, _SQLITE_SPAN):
-            bounds = {"low": start, "high": start + _SQLITE_SPAN - 1}
+        pending: tuple[Future[pa.Table | None], int, int] | None = None
+        start, size = low or 0, _FIRST_SPAN
+        while high is not None and start <= high:
+            bounds = {"low": start, "high": start + size - 1}
             lines, documents, count = connection.execute(
                 span, {**bounds, "entity_type": entity_type}
             ).one()
@@ -96,7 +102,11 @@ def _sqlite_blocks(
             pending = None
             if count:
                 job = parser.submit(_sqlite_columns, lines, documents, count, reader)
-                pending = (job, start)
+                pending = (job, start, start + size - 1)
+            start += size
+            if count:
+                grown = size * _SPAN_BYTES // max(len(lines) + len(documents), 1)
+                size = min(max(grown, _SPAN_LIMITS[0]), _SPAN_LIMITS[1])
         if pending is not None:
             yield from _sqlite_parsed(connection, entity_type, names, *pending)
 
@@ -106,7 +116,8 @@ def _sqlite_parsed(
     entity_type: str,
     names: Sequence[str],
     job: Future[pa.Table | None],
-    start: int,
+    low: int,
+    high: int,
 ) -> Iterator[pa.Table]:
     table = job.result()
     if table is not None:
@@ -114,7 +125,7 @@ def _sqlite_parsed(
         return
     # Keys holding a line break or the separator, or text not as this store writes it
     # (compact JSON, SQLAlchemy's timestamps): this span as tuples.
-    where = t.c.id.between(start, start + _SQLITE_SPAN - 1)
+    where = t.c.id.between(low, high)
     yield from tuple_blocks(connection, entity_type, names, where)
 
 
@@ -174,11 +185,12 @@ def _postgresql_blocks(
         *(t.c.attributes[name].as_string() for name in names),
         odd,
     ).where(t.c.entity_type == entity_type, t.c.is_current)
-    select = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    select = query.compile(dialect=connection.dialect)
     data = bytearray()
     cursor = connection.connection.driver_connection.cursor()
     try:
-        with cursor.copy(f"COPY ({select}) TO STDOUT (FORMAT csv)") as copy:
+        # psycopg binds the parameters itself: COPY takes none from the server's protocol.
+        with cursor.copy(f"COPY ({select}) TO STDOUT (FORMAT csv)", select.params) as copy:
             for chunk in copy:
                 data += chunk
     finally:

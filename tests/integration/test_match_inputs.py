@@ -172,7 +172,8 @@ def _many(count: int) -> list[tuple[str, str, dict[str, str], datetime | None]]:
 
 
 def test_a_store_read_in_many_spans_gives_the_same_table(uow_factory, small_config, monkeypatch):
-    monkeypatch.setattr(current_arrow, "_SQLITE_SPAN", 8)  # SQLite: spans of 8 ids
+    monkeypatch.setattr(current_arrow, "_FIRST_SPAN", 8)  # SQLite: spans of 8 ids, then
+    monkeypatch.setattr(current_arrow, "_SPAN_LIMITS", (3, 11))  # of 3 to 11
     records = _many(60)
     _store(uow_factory, records)
     seen = []
@@ -187,7 +188,8 @@ def test_a_store_read_in_many_spans_gives_the_same_table(uow_factory, small_conf
 def test_a_change_committed_during_the_read_is_not_seen(uow_factory, small_config, monkeypatch):
     """The read is one snapshot: a new version committed while its spans are read is left
     for the next run, never read beside the version it replaces."""
-    monkeypatch.setattr(current_arrow, "_SQLITE_SPAN", 8)
+    monkeypatch.setattr(current_arrow, "_FIRST_SPAN", 8)
+    monkeypatch.setattr(current_arrow, "_SPAN_LIMITS", (8, 8))  # spans of 8 ids
     records = _many(40)
     _store(uow_factory, records)
     names = list(small_config.entity_types["customer"].attributes)
