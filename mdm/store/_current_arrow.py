@@ -3,8 +3,8 @@
 SQLite hands each span of rows over as two texts built by `group_concat`: the keys one row a
 line (read as CSV) and the attribute documents one a line (read by Arrow's JSON reader), parsed
 in a thread while the next span is queried. PostgreSQL (psycopg) extracts the attributes
-itself and streams everything in one COPY as CSV. Other backends read tuples. Every path gives
-the same columns: system, source_id, each named attribute as text, source_updated_at.
+itself and sends everything in one COPY, read as CSV. Other backends read tuples. Every path
+gives the same columns: system, source_id, each named attribute as text, source_updated_at.
 """
 
 from __future__ import annotations

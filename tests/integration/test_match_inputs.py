@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 import mdm.store._current_arrow as current_arrow
@@ -102,7 +103,7 @@ def _portable(uow, names=NAMES) -> pa.Table:
     """The tuple path's blocks, as load_match_input would arrange them."""
     blocks = list(current_arrow.tuple_blocks(uow.connection, "customer", names))
     table = pa.concat_tables(blocks)
-    uid = pa.compute.binary_join_element_wise(table["system"], table["source_id"], "|")
+    uid = pc.binary_join_element_wise(table["system"], table["source_id"], "|")
     return table.add_column(0, "unique_id", uid).sort_by("unique_id")
 
 
@@ -259,5 +260,5 @@ def test_few_or_no_attribute_names_are_read_alike(uow_factory, names):
         portable = _portable(uow, names)
     table = pa.concat_tables(blocks)
     assert table.column_names == ["system", "source_id", *names, "source_updated_at"]
-    uid = pa.compute.binary_join_element_wise(table["system"], table["source_id"], "|")
+    uid = pc.binary_join_element_wise(table["system"], table["source_id"], "|")
     assert table.add_column(0, "unique_id", uid).sort_by("unique_id").equals(portable)
