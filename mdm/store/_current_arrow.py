@@ -39,7 +39,12 @@ def current_columns(
     dialect = connection.dialect
     if dialect.name == "sqlite":
         return _sqlite_blocks(connection, entity_type, names)
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+    # Arrow reads UTF-8 only: a connection in another client encoding reads tuples.
+    if (
+        dialect.name == "postgresql"
+        and dialect.driver == "psycopg"
+        and connection.connection.driver_connection.info.encoding == "utf-8"
+    ):
         return _postgresql_blocks(connection, entity_type, names)
     return tuple_blocks(connection, entity_type, names)
 

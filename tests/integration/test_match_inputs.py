@@ -262,3 +262,16 @@ def test_few_or_no_attribute_names_are_read_alike(uow_factory, names):
     assert table.column_names == ["system", "source_id", *names, "source_updated_at"]
     uid = pc.binary_join_element_wise(table["system"], table["source_id"], "|")
     assert table.add_column(0, "unique_id", uid).sort_by("unique_id").equals(portable)
+
+
+def test_a_postgresql_connection_in_another_client_encoding_reads_the_same(
+    uow_factory, small_config, engine
+):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("client encodings are PostgreSQL's")
+    latin = [("crm", "é1", {"name": "Société Générale", "city": "Köln"}, T0)]
+    _store(uow_factory, latin)
+    with uow_factory() as uow:
+        uow.connection.exec_driver_sql("SET client_encoding TO 'LATIN1'")
+        table = load_match_input(uow, small_config, "customer")
+    assert table.to_pylist() == _expected(latin).to_pylist()
