@@ -175,6 +175,7 @@ def _many(count: int) -> list[tuple[str, str, dict[str, str], datetime | None]]:
 def test_a_store_read_in_many_spans_gives_the_same_table(uow_factory, small_config, monkeypatch):
     monkeypatch.setattr(current_arrow, "_FIRST_SPAN", 8)  # SQLite: spans of 8 ids, then
     monkeypatch.setattr(current_arrow, "_SPAN_LIMITS", (3, 11))  # of 3 to 11
+    monkeypatch.setattr(current_arrow, "_SEGMENT_BYTES", 200)  # PostgreSQL: CSV segments
     records = _many(60)
     _store(uow_factory, records)
     seen = []
