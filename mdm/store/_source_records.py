@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
 import sqlalchemy as sa
 
 from mdm.store._bulk import bulk_insert, insert_encoded
+from mdm.store._current_arrow import current_columns
 from mdm.store._tables import source_records as t
 from mdm.store._version_rows import JSON_COLUMNS, PAYLOAD_COLUMNS, VersionBatch, VersionEncoder
 
@@ -200,20 +202,11 @@ class SourceRecords:
         )
         return [dict(row) for row in self._c.execute(query).mappings()]
 
-    def iter_current_json(
-        self, entity_type: str, batch_size: int = 100_000
-    ) -> Iterator[list[tuple[str, str, str, datetime | None]]]:
-        """(system, source_id, attributes as JSON text, source_updated_at) of current records,
-        in batches: the attributes are left undecoded, for a columnar JSON reader."""
-        query = (
-            sa.select(
-                t.c.system, t.c.source_id, sa.cast(t.c.attributes, sa.Text), t.c.source_updated_at
-            )
-            .where(t.c.entity_type == entity_type, t.c.is_current)
-            .order_by(t.c.system, t.c.source_id)
-        )
-        result = self._c.execute(query.execution_options(yield_per=batch_size))
-        yield from result.partitions(batch_size)
+    def current_columns(self, entity_type: str, names: Sequence[str]) -> Iterator[pa.Table]:
+        """The current records of a type as Arrow blocks (system, source_id, each named
+        attribute as text, source_updated_at), in no particular order, read in bulk as one
+        consistent snapshot."""
+        return current_columns(self._c, entity_type, names)
 
     def current_versions(self, entity_type: str) -> dict[tuple[str, str], int]:
         """(system, source_id) -> version of every current record of a type."""
