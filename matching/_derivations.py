@@ -33,7 +33,7 @@ def _split(key: str) -> tuple[str, str | None]:
 
 
 def org_name(names: NameNormaliser, value: str) -> tuple[Any, ...]:
-    return tuple(names.parse(value))
+    return names.fields(value)
 
 
 def legal_form_family(form: str) -> tuple[str]:

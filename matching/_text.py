@@ -60,23 +60,20 @@ def tokens(text: str) -> list[str]:
     Dots and apostrophes are deleted rather than split on, so "S.A." becomes "sa" and
     "McDonald's" becomes "mcdonalds"; "A/S" becomes "as"; "&" and "+" become "and".
     """
-    text = fold(text)
+    text = text.lower() if text.isascii() else fold(text)  # ASCII: lower() is casefold()
     if "&" in text or "+" in text:
         text = text.replace("&", " and ").replace("+", " and ")
     if "/" in text:
         text = _SLASH_BETWEEN_LETTERS.sub(r"\1\2", text)
-    if text.isascii():  # the common case: one C-level pass instead of a regex
-        return text.translate(_ASCII_SEPARATORS).split()
+    if text.isascii():  # the common case: one C-level pass over bytes instead of a regex
+        return text.encode().translate(_ASCII_SEPARATORS, b"'.").decode().split()
     text = _APOSTROPHES_AND_DOTS.sub("", text)
     return _NON_ALNUM.sub(" ", text).split()
 
 
-_ASCII_SEPARATORS = str.maketrans(
-    {
-        chr(c): (None if chr(c) in "'." else " ")
-        for c in range(128)
-        if not (chr(c).isascii() and chr(c).isalnum() and chr(c).islower() or chr(c).isdigit())
-    }
+#: ASCII letters (already lower case) and digits kept, every other byte a space.
+_ASCII_SEPARATORS = bytes(
+    c if c < 128 and chr(c).isalnum() and not chr(c).isupper() else 32 for c in range(256)
 )
 
 
