@@ -79,7 +79,13 @@ _ASCII_SEPARATORS = bytes(
 
 def alnum_upper(text: str) -> str:
     """Upper-case letters and digits only: the compact form of codes and identifiers."""
-    return re.sub(r"[^0-9A-Z]", "", fold(text).upper())
+    if text.isascii():  # fold() is lower() there, and lower().upper() is upper()
+        return text.upper().encode().translate(None, _NOT_ALNUM_UPPER).decode()
+    return _NON_ALNUM_UPPER.sub("", fold(text).upper())
+
+
+_NOT_ALNUM_UPPER = bytes(c for c in range(256) if not (48 <= c <= 57 or 65 <= c <= 90))
+_NON_ALNUM_UPPER = re.compile(r"[^0-9A-Z]")
 
 
 @lru_cache(maxsize=1 << 16)
