@@ -1,8 +1,9 @@
 """Derivations of one input value, as plain top-level functions.
 
 `normalise_records` applies each to the distinct values of a column. They are module
-functions (or partials of them) rather than lambdas so that a large column can be
-mapped on several processes: they pickle.
+functions rather than lambdas so that a large column can be mapped on several processes:
+they pickle. Organisation names are parsed by `NameNormaliser.fields`, a bound method of
+an object that pickles its tables.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from matching._identifiers import (
     validate_tax_id,
 )
 from matching._legal_forms import LEGAL_FORM_FAMILIES
-from matching._names import NameNormaliser
 from matching._text import alnum_upper, tokens
 
 #: Joins a value and its context (a postcode and its country) into one distinct key.
@@ -30,10 +30,6 @@ SEP = "\x1f"
 def _split(key: str) -> tuple[str, str | None]:
     value, _, context = key.partition(SEP)
     return value, (context or None)
-
-
-def org_name(names: NameNormaliser, value: str) -> tuple[Any, ...]:
-    return names.fields(value)
 
 
 def legal_form_family(form: str) -> tuple[str]:

@@ -201,9 +201,10 @@ class NameNormaliser:
         norm = core_s if core is toks else " ".join(toks)
         if form:
             norm = f"{norm} {form}"
-        phonetic = self._soundex(distinctive[0])
+        codes = self._phonetic
+        phonetic = codes.get(distinctive[0]) or self._soundex(distinctive[0])
         if len(distinctive) > 1:
-            phonetic += self._soundex(distinctive[1])
+            phonetic += codes.get(distinctive[1]) or self._soundex(distinctive[1])
         compact = "".join(core)
         # norm, core, legal_form, first, sorted_tokens, phonetic, compact, anagram
         return (

@@ -9,7 +9,6 @@ produce no derived columns; comparisons and blocking rules that need them are dr
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -92,7 +91,7 @@ def _organisation_names(table: pa.Table, names: NameNormaliser, maps: _DistinctM
     cols = {c: col for c in ("name", "legal_name") if (col := _strings(table, c)) is not None}
     if not cols:
         return dict
-    get = maps.request(partial(derive.org_name, names), [pa.string()] * 8, *cols.values())
+    get = maps.request(names.fields, [pa.string()] * 8, *cols.values())
     return lambda: _name_columns({c: get(i) for i, c in enumerate(cols)})
 
 
@@ -232,15 +231,16 @@ def normalise_records(
     table = as_arrow(records)
     table = _with_columns(table, [("unique_id", pc.cast(table["unique_id"], pa.string()))])
     maps = _DistinctMaps()
-    if settings.entity_kind == "organisation":
-        names = NameNormaliser(
-            settings.normalisation.extra_legal_forms, settings.normalisation.extra_abbreviations
-        )
-        sections = [_organisation_names(table, names, maps), _identifiers(table, maps)]
-    else:
-        sections = [_project_fields(table, maps)]
-    sections.append(_addresses(table, maps))
-    with worker_pool(table.num_rows):
+    with worker_pool(table.num_rows):  # workers start while the distinct values are found
+        if settings.entity_kind == "organisation":
+            names = NameNormaliser(
+                settings.normalisation.extra_legal_forms,
+                settings.normalisation.extra_abbreviations,
+            )
+            sections = [_organisation_names(table, names, maps), _identifiers(table, maps)]
+        else:
+            sections = [_project_fields(table, maps)]
+        sections.append(_addresses(table, maps))
         maps.run()
     derived = {name: array for finish in sections for name, array in finish().items()}
     table = _with_columns(table, derived.items())

@@ -92,6 +92,10 @@ def _share(pool: ProcessPoolExecutor, pieces: list[tuple]) -> list[list[pa.Array
     ]
 
 
+def _ready() -> None:
+    """Nothing: a worker imports this package to run it, which is its start-up cost."""
+
+
 @contextmanager
 def worker_pool(rows: int, min_rows: int = 200_000) -> Iterator[None]:
     """Workers for `map_arrays` while the block runs, if the table is big enough and
@@ -102,8 +106,8 @@ def worker_pool(rows: int, min_rows: int = 200_000) -> Iterator[None]:
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for _ in range(workers):  # start them now: spawning and imports overlap our work
-            pool.submit(gc.isenabled)
+        for _ in range(workers):  # start them now: spawn and imports overlap the caller's work
+            pool.submit(_ready)
         token = _POOL.set(pool)
         try:
             yield
