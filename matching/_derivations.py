@@ -2,8 +2,9 @@
 
 `normalise_records` applies each to the distinct values of a column. They are module
 functions rather than lambdas so that a large column can be mapped on several processes:
-they pickle. Organisation names are parsed by `NameNormaliser.fields`, a bound method of
-an object that pickles its tables.
+they pickle. Each returns a tuple (the parsers' NamedTuples are tuples already).
+Organisation names are parsed by `NameNormaliser.fields`, a bound method of an object
+that pickles its tables.
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ def legal_form_family(form: str) -> tuple[str]:
 
 
 def street(key: str) -> tuple[Any, ...]:
-    return tuple(parse_street(*_split(key)))
+    return parse_street(*_split(key))
 
 
 def postcode(key: str) -> tuple[Any, ...]:
-    return tuple(parse_postcode(*_split(key)))
+    return parse_postcode(*_split(key))
 
 
 def city(value: str) -> tuple[str | None]:
@@ -49,7 +50,7 @@ def city(value: str) -> tuple[str | None]:
 
 
 def tax_id(key: str) -> tuple[Any, ...]:
-    return tuple(validate_tax_id(*_split(key)))
+    return validate_tax_id(*_split(key))
 
 
 def lei(value: str) -> tuple[str | None]:
@@ -61,15 +62,15 @@ def registration_number(value: str) -> tuple[str | None]:
 
 
 def phone(key: str) -> tuple[Any, ...]:
-    return tuple(normalise_phone(*_split(key)))
+    return normalise_phone(*_split(key))
 
 
 def website(value: str) -> tuple[Any, ...]:
-    return tuple(domain_from_website(value))
+    return domain_from_website(value)
 
 
 def email(value: str) -> tuple[Any, ...]:
-    return tuple(domain_from_email(value))
+    return domain_from_email(value)
 
 
 def project_name(value: str) -> tuple[Any, ...]:

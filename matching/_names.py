@@ -212,7 +212,7 @@ class NameNormaliser:
             core_s,
             form,
             distinctive[0],
-            " ".join(sorted(core)),
+            " ".join(sorted(core)) if len(core) > 1 else core_s,
             phonetic,
             compact,
             "".join(sorted(compact)),

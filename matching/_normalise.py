@@ -18,7 +18,7 @@ from matching import _derivations as derive
 from matching._derivations import SEP as _SEP
 from matching._names import NameNormaliser
 from matching._settings import MatchingSettings
-from matching._workers import ValueMapping, map_arrays, worker_pool
+from matching._workers import MappingBatch, worker_pool
 
 REQUIRED_COLUMNS = ("unique_id", "system", "source_id")
 
@@ -54,11 +54,11 @@ def _joined(table: pa.Table, value: str, context: str) -> pa.ChunkedArray | None
 
 
 class _DistinctMaps:
-    """The distinct-value mappings of every derived column, requested first and run
-    together (`run`) so that the workers of a `worker_pool` share all of them at once."""
+    """The distinct-value mappings of every derived column, requested first (the workers
+    of a `worker_pool` start on each as it comes) and collected together by `run`."""
 
     def __init__(self) -> None:
-        self._mappings: list[ValueMapping] = []
+        self._batch = MappingBatch()
         self._indices: list[list[pa.Array]] = []
         self._results: list[list[pa.Array]] = []
 
@@ -76,12 +76,12 @@ class _DistinctMaps:
         self._indices.append(
             [encoded.indices.slice(a, b - a) for a, b in zip(starts, starts[1:], strict=False)]
         )
-        self._mappings.append((fn, encoded.dictionary, types))
-        handle = len(self._mappings) - 1
+        self._batch.add(fn, encoded.dictionary, types)
+        handle = len(self._indices) - 1
         return lambda col=0: [d.take(self._indices[handle][col]) for d in self._results[handle]]
 
     def run(self) -> None:
-        self._results = map_arrays(self._mappings)
+        self._results = self._batch.results()
 
 
 _Finish = Callable[[], dict[str, pa.Array]]
@@ -230,8 +230,8 @@ def normalise_records(
     """
     table = as_arrow(records)
     table = _with_columns(table, [("unique_id", pc.cast(table["unique_id"], pa.string()))])
-    maps = _DistinctMaps()
     with worker_pool(table.num_rows):  # workers start while the distinct values are found
+        maps = _DistinctMaps()
         if settings.entity_kind == "organisation":
             names = NameNormaliser(
                 settings.normalisation.extra_legal_forms,

@@ -60,12 +60,13 @@ def tokens(text: str) -> list[str]:
     Dots and apostrophes are deleted rather than split on, so "S.A." becomes "sa" and
     "McDonald's" becomes "mcdonalds"; "A/S" becomes "as"; "&" and "+" become "and".
     """
-    text = text.lower() if text.isascii() else fold(text)  # ASCII: lower() is casefold()
+    is_ascii = text.isascii()
+    text = text.lower() if is_ascii else fold(text)  # ASCII: lower() is casefold()
     if "&" in text or "+" in text:
         text = text.replace("&", " and ").replace("+", " and ")
     if "/" in text:
         text = _SLASH_BETWEEN_LETTERS.sub(r"\1\2", text)
-    if text.isascii():  # the common case: one C-level pass over bytes instead of a regex
+    if is_ascii or text.isascii():  # the common case: one C-level pass over bytes, no regex
         return text.encode().translate(_ASCII_SEPARATORS, b"'.").decode().split()
     text = _APOSTROPHES_AND_DOTS.sub("", text)
     return _NON_ALNUM.sub(" ", text).split()

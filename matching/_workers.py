@@ -1,12 +1,12 @@
 """Mapping many distinct values on all cores, for the normalisation of large tables.
 
 Normalisers are pure Python, one call per distinct value; a million distinct company
-names is seconds of work per core. Inside `worker_pool()`, `map_arrays` cuts every
-value list into pieces and queues them all for `cpu_count - 1` spawned workers (spawn,
-not fork: the caller may hold DuckDB threads) while this process takes pieces from the
-other end of the queue, so every core stays busy until the last piece. Pieces travel
-as Arrow arrays both ways and come back in input order, so output is identical with or
-without workers.
+names is seconds of work per core. Inside `worker_pool()`, a `MappingBatch` cuts every
+value list into pieces and queues them, as they are added, for `cpu_count - 1` spawned
+workers (spawn, not fork: the caller may hold DuckDB threads); when asked for results
+this process takes pieces from the other end of the queue, so every core stays busy
+until the last piece. Pieces travel as Arrow arrays both ways and come back in input
+order, so output is identical with or without workers.
 """
 
 from __future__ import annotations
@@ -50,46 +50,62 @@ def _columns(fn: Callable[[Any], tuple[Any, ...]], values: pa.Array, types: Sequ
     return pa.array(results, type=struct).flatten()
 
 
-def map_arrays(mappings: Sequence[ValueMapping]) -> list[list[pa.Array]]:
-    """For each mapping, one array per element of `fn`'s tuple holding `fn` of each value
-    (in order); shared with the workers of an active `worker_pool`."""
-    pool = _POOL.get()
-    if pool is None:
-        return [_columns(fn, values, types) for fn, values, types in mappings]
-    pieces = [
-        (m, fn, pa.concat_arrays([values[start : start + PIECE]]), types)
-        for m, (fn, values, types) in enumerate(mappings)
-        for start in range(0, max(len(values), 1), PIECE)
-    ]
-    try:
-        done = _share(pool, pieces)
-    except BrokenProcessPool:
+class MappingBatch:
+    """Mappings of value arrays, handed to the workers of an active `worker_pool` as they
+    are added (so workers start on the first while the caller prepares the next);
+    `results` maps here whatever no worker has claimed yet, from the back of the queue."""
+
+    def __init__(self) -> None:
+        self._pool = _POOL.get()
+        self._pieces: list[tuple[int, ValueMapping]] = []  # (mapping number, piece)
+        self._futures: list[Future] = []
+        self._count = 0
+
+    def add(self, fn: Callable[[Any], tuple[Any, ...]], values: pa.Array, types) -> None:
+        """Queue `fn` over `values`; its arrays come back from `results` in order of `add`."""
+        for start in range(0, max(len(values), 1), PIECE):
+            piece = (fn, values[start : start + PIECE], types)
+            if self._pool:
+                piece = (fn, pa.concat_arrays([piece[1]]), types)  # a slice pickles all buffers
+                try:
+                    self._futures.append(self._pool.submit(_columns, *piece))
+                except BrokenProcessPool:
+                    self._lose_workers()
+            self._pieces.append((self._count, piece))
+        self._count += 1
+
+    def results(self) -> list[list[pa.Array]]:
+        """For each mapping, one array per element of `fn`'s tuple holding `fn` of each
+        value, in order."""
+        try:
+            done = self._share()
+        except BrokenProcessPool:
+            self._lose_workers()
+            done = self._share()
+        out: list[list[list[pa.Array]]] = [[] for _ in range(self._count)]
+        for (m, _), arrays in zip(self._pieces, done, strict=True):
+            out[m].append(arrays)
+        return [[pa.concat_arrays(list(col)) for col in zip(*parts, strict=True)] for parts in out]
+
+    def _share(self) -> list[list[pa.Array]]:
+        if self._pool is None:
+            return [_columns(*piece) for _, piece in self._pieces]
+        done: list[list[pa.Array] | None] = [None] * len(self._pieces)
+        for i in reversed(range(len(self._pieces))):
+            if not self._futures[i].cancel():
+                break  # claimed by a worker, as are all before it (the queue is FIFO)
+            done[i] = _columns(*self._pieces[i][1])
+        return [
+            a if a is not None else f.result() for a, f in zip(done, self._futures, strict=True)
+        ]
+
+    def _lose_workers(self) -> None:
         # A worker could not start, typically a script without an `if __name__ ==
         # "__main__":` guard (spawn re-imports it). Same result, one core.
         logger.warning("matching workers unavailable; normalising on one core")
         _POOL.set(None)
-        return [_columns(fn, values, types) for fn, values, types in mappings]
-    out: list[list[list[pa.Array]]] = [[] for _ in mappings]
-    for (m, *_), arrays in zip(pieces, done, strict=True):
-        out[m].append(arrays)
-    return [
-        [pa.concat_arrays(list(column)) for column in zip(*parts, strict=True)] for parts in out
-    ]
-
-
-def _share(pool: ProcessPoolExecutor, pieces: list[tuple]) -> list[list[pa.Array]]:
-    """Queue every piece for the workers, then map pieces here from the back of the queue
-    for as long as no worker has claimed them (a claimed future can no longer be cancelled)."""
-    futures: list[Future] = [pool.submit(_columns, *piece[1:]) for piece in pieces]
-    done: list[list[pa.Array] | None] = [None] * len(pieces)
-    for i in reversed(range(len(pieces))):
-        if not futures[i].cancel():
-            break
-        done[i] = _columns(*pieces[i][1:])
-    return [
-        arrays if arrays is not None else f.result()
-        for arrays, f in zip(done, futures, strict=True)
-    ]
+        self._pool = None
+        self._futures = []
 
 
 def _ready() -> None:
