@@ -114,7 +114,7 @@ def _ready() -> None:
 
 @contextmanager
 def worker_pool(rows: int, min_rows: int = 200_000) -> Iterator[None]:
-    """Workers for `map_arrays` while the block runs, if the table is big enough and
+    """Workers for `MappingBatch` while the block runs, if the table is big enough and
     there is more than one core (MATCHING_WORKERS=1 turns them off)."""
     workers = int(os.environ.get("MATCHING_WORKERS", os.cpu_count() or 1)) - 1
     if rows < min_rows or workers < 1 or _POOL.get() is not None:
@@ -127,5 +127,8 @@ def worker_pool(rows: int, min_rows: int = 200_000) -> Iterator[None]:
         token = _POOL.set(pool)
         try:
             yield
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # not the queued pieces of a failed run
+            raise
         finally:
             _POOL.reset(token)
