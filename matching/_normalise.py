@@ -69,6 +69,8 @@ class _DistinctMaps:
         share their values, such as trading and legal names, are parsed once). Returns a
         getter of the results for the rows of one of `cols`: one array per output type."""
         arrays = [col.combine_chunks() for col in cols]
+        if len({array.type for array in arrays}) > 1:  # string and large_string
+            arrays = [array.cast(pa.large_string()) for array in arrays]
         encoded = pc.dictionary_encode(arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays))
         starts = [0]
         for array in arrays:
