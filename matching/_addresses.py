@@ -10,6 +10,7 @@ country's canonical shape with a coarser "district" (UK outward code, US ZIP3, N
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from matching._text import alnum_upper, tokens
@@ -130,6 +131,7 @@ _UNIT_WORDS = frozenset(
         "no",
     }
 )
+_UNIT_STARTS = _UNIT_WORDS | {"po", "p"}
 _ORDINAL_FLOOR = re.compile(r"^(\d+)(st|nd|rd|th|e|er|eme|o|a)?$")
 _HOUSE_NUMBER = re.compile(r"^\d+[a-z]?$|^\d+[a-z]?-\d+[a-z]?$")
 _SUFFIX_STREET = (
@@ -160,6 +162,7 @@ class ParsedAddress(NamedTuple):
 _EMPTY = ParsedAddress(None, None, None, None)
 
 
+@lru_cache(maxsize=1 << 16)
 def _canonical_street_token(tok: str) -> str:
     if tok in STREET_TYPES:
         return STREET_TYPES[tok]
@@ -173,6 +176,8 @@ def _canonical_street_token(tok: str) -> str:
 
 def _take_units(toks: list[str]) -> tuple[list[str], list[str]]:
     """Split unit/floor/suite phrases (a unit word and the token after it) from the rest."""
+    if _UNIT_STARTS.isdisjoint(toks):  # most lines: every unit phrase holds one of these
+        return toks, []
     rest: list[str] = []
     units: list[str] = []
     i = 0
@@ -200,7 +205,7 @@ def parse_street(line1: str | None, line2: str | None = None) -> ParsedAddress:
     """Parse street lines: units from both lines, street and number from the first."""
     if line1 is None and line2 is None:
         return _EMPTY
-    toks1, units1 = _take_units(tokens(line1 or "").copy())
+    toks1, units1 = _take_units(tokens(line1 or ""))
     _, units2 = _take_units(tokens(line2 or ""))
     if not toks1 and line2 and not units2:  # street given only on line 2
         toks1, units2 = _take_units(tokens(line2))

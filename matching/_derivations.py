@@ -1,8 +1,10 @@
 """Derivations of one input value, as plain top-level functions.
 
 `normalise_records` applies each to the distinct values of a column. They are module
-functions (or partials of them) rather than lambdas so that a large column can be
-mapped on several processes: they pickle.
+functions rather than lambdas so that a large column can be mapped on several processes:
+they pickle. Each returns a tuple (the parsers' NamedTuples are tuples already).
+Organisation names are parsed by `NameNormaliser.fields`, a bound method of an object
+that pickles its tables.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from matching._identifiers import (
     validate_tax_id,
 )
 from matching._legal_forms import LEGAL_FORM_FAMILIES
-from matching._names import NameNormaliser
 from matching._text import alnum_upper, tokens
 
 #: Joins a value and its context (a postcode and its country) into one distinct key.
@@ -32,20 +33,16 @@ def _split(key: str) -> tuple[str, str | None]:
     return value, (context or None)
 
 
-def org_name(names: NameNormaliser, value: str) -> tuple[Any, ...]:
-    return tuple(names.parse(value))
-
-
 def legal_form_family(form: str) -> tuple[str]:
     return (LEGAL_FORM_FAMILIES.get(form, form),)
 
 
 def street(key: str) -> tuple[Any, ...]:
-    return tuple(parse_street(*_split(key)))
+    return parse_street(*_split(key))
 
 
 def postcode(key: str) -> tuple[Any, ...]:
-    return tuple(parse_postcode(*_split(key)))
+    return parse_postcode(*_split(key))
 
 
 def city(value: str) -> tuple[str | None]:
@@ -53,7 +50,7 @@ def city(value: str) -> tuple[str | None]:
 
 
 def tax_id(key: str) -> tuple[Any, ...]:
-    return tuple(validate_tax_id(*_split(key)))
+    return validate_tax_id(*_split(key))
 
 
 def lei(value: str) -> tuple[str | None]:
@@ -65,15 +62,15 @@ def registration_number(value: str) -> tuple[str | None]:
 
 
 def phone(key: str) -> tuple[Any, ...]:
-    return tuple(normalise_phone(*_split(key)))
+    return normalise_phone(*_split(key))
 
 
 def website(value: str) -> tuple[Any, ...]:
-    return tuple(domain_from_website(value))
+    return domain_from_website(value)
 
 
 def email(value: str) -> tuple[Any, ...]:
-    return tuple(domain_from_email(value))
+    return domain_from_email(value)
 
 
 def project_name(value: str) -> tuple[Any, ...]:

@@ -149,6 +149,8 @@ def normalise_registration_number(value: str | None) -> str | None:
     return raw.lstrip("0") or None
 
 
+_NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57)
+_NON_DIGITS = re.compile(r"\D")
 _CALLING_CODES = frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
@@ -164,7 +166,10 @@ def normalise_phone(value: str | None, country: str | None) -> Phone:
     call on the fast path: E.164 calling codes are prefix-free)."""
     if not value:
         return Phone(None, None)
-    digits = re.sub(r"\D", "", value)
+    if value.isascii():
+        digits = value.encode().translate(None, _NOT_DIGITS).decode()
+    else:  # \D: other scripts' digits count too
+        digits = _NON_DIGITS.sub("", value)
     if len(digits) < 6 or _PLACEHOLDER.match(digits):
         return Phone(None, None)
     if not value.lstrip().startswith("+") and not digits.startswith("00"):
@@ -294,13 +299,18 @@ def _split_domain(host: str) -> Domain:
     return Domain(domain, registrable[0])
 
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_HOST_END = re.compile(r"[/?#:\s]")
+
+
 def domain_from_website(value: str | None) -> Domain:
     """Registrable domain of a URL or bare host ("https://www.acme.co.uk/about" -> acme.co.uk)."""
     if not value:
         return Domain(None, None)
     host = value.strip().lower()
-    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host)
-    host = re.split(r"[/?#:\s]", host, maxsplit=1)[0]
+    if "://" in host:
+        host = _SCHEME.sub("", host)
+    host = _HOST_END.split(host, maxsplit=1)[0]
     if "@" in host:
         host = host.rsplit("@", 1)[1]
     return _split_domain(host.removeprefix("www."))

@@ -159,12 +159,14 @@ class NameNormaliser:
             **{k.lower(): v.lower() for k, v in (extra_abbreviations or {}).items()},
         }
         self._cache: dict[str, ParsedName] = {}
+        self._phonetic: dict[str, str] = {}  # Soundex per token: names share their words
         # Most names end in no legal form: their last word is not the last word of one.
         self._form_ends = frozenset(form.rsplit(" ", 1)[-1] for form in self._forms)
         self._longest_form = max((form.count(" ") + 1 for form in self._forms), default=1)
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_cache": {}}  # sent to workers: the tables, not the cache
+        # Sent to workers: the tables, not the caches.
+        return {**self.__dict__, "_cache": {}, "_phonetic": {}}
 
     def parse(self, name: str | None) -> ParsedName:
         """Parse one name (None and blank give an all-None result)."""
@@ -172,33 +174,55 @@ class NameNormaliser:
             return _EMPTY
         hit = self._cache.get(name)
         if hit is None:
-            hit = self._cache[name] = self._parse(name)
+            hit = self._cache[name] = ParsedName._make(self.fields(name))
         return hit
 
-    def _parse(self, name: str) -> ParsedName:
+    def fields(self, name: str) -> tuple[str | None, ...]:
+        """The `ParsedName` fields of one name as a plain tuple, uncached: for callers that
+        parse each distinct name once anyway (the per-name cost is what a million costs)."""
         toks = tokens(name)
-        if toks and toks[0] == "the" and len(toks) > 1:
+        if len(toks) > 1 and toks[0] == "the":
             toks = toks[1:]
         if not toks:
             return _EMPTY
-        toks, form = self._split_legal_form(toks)
-        toks = [self._abbrev.get(t, t) for t in toks]
-        core = [t for t in toks if t not in STOPWORDS] or toks
-        distinctive = [t for t in core if t not in GENERIC_WORDS] or core
-        norm = " ".join(toks + ([form] if form else []))
-        phon = soundex(distinctive[0]) + (soundex(distinctive[1]) if len(distinctive) > 1 else "")
+        form = None
+        if toks[-1] in self._form_ends or (len(toks) > 1 and toks[0] in PREFIX_FORMS):
+            toks, form = self._split_legal_form(toks)
+        if not self._abbrev.keys().isdisjoint(toks):
+            toks = [self._abbrev.get(t, t) for t in toks]
+        # Most names hold no stopword and some distinctive word: skip the filtering then.
+        core = toks
+        if not STOPWORDS.isdisjoint(toks):
+            core = [t for t in toks if t not in STOPWORDS] or toks
+        distinctive = core
+        if not GENERIC_WORDS.isdisjoint(core):
+            distinctive = [t for t in core if t not in GENERIC_WORDS] or core
+        core_s = " ".join(core)
+        norm = core_s if core is toks else " ".join(toks)
+        if form:
+            norm = f"{norm} {form}"
+        codes = self._phonetic
+        phonetic = codes.get(distinctive[0]) or self._soundex(distinctive[0])
+        if len(distinctive) > 1:
+            phonetic += codes.get(distinctive[1]) or self._soundex(distinctive[1])
         compact = "".join(core)
         # norm, core, legal_form, first, sorted_tokens, phonetic, compact, anagram
-        return ParsedName(
+        return (
             norm,
-            " ".join(core),
+            core_s,
             form,
             distinctive[0],
-            " ".join(sorted(core)),
-            phon,
+            " ".join(sorted(core)) if len(core) > 1 else core_s,
+            phonetic,
             compact,
             "".join(sorted(compact)),
         )
+
+    def _soundex(self, token: str) -> str:
+        code = self._phonetic.get(token)
+        if code is None:
+            code = self._phonetic[token] = soundex(token)
+        return code
 
     def _split_legal_form(self, toks: list[str]) -> tuple[list[str], str | None]:
         """Strip the longest trailing legal form (and a leading one such as "PT")."""

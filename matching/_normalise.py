@@ -9,7 +9,6 @@ produce no derived columns; comparisons and blocking rules that need them are dr
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -19,7 +18,7 @@ from matching import _derivations as derive
 from matching._derivations import SEP as _SEP
 from matching._names import NameNormaliser
 from matching._settings import MatchingSettings
-from matching._workers import map_values, worker_pool
+from matching._workers import MappingBatch, worker_pool
 
 REQUIRED_COLUMNS = ("unique_id", "system", "source_id")
 
@@ -54,29 +53,51 @@ def _joined(table: pa.Table, value: str, context: str) -> pa.ChunkedArray | None
     return pc.binary_join_element_wise(col, pc.fill_null(ctx, ""), _SEP, null_handling="emit_null")
 
 
-def _map_distinct(
-    col: pa.ChunkedArray, fn: Callable[[str], tuple[Any, ...]], types: Sequence[pa.DataType]
-) -> list[pa.Array]:
-    """Apply `fn` to each distinct non-null value; one output array per element of its tuple."""
-    encoded = pc.dictionary_encode(col.combine_chunks())
-    results = map_values(fn, encoded.dictionary.to_pylist())
-    fields = list(zip(*results, strict=True)) if results else [()] * len(types)
-    out = []
-    for values, typ in zip(fields, types, strict=True):
-        dictionary = pa.array(values, type=typ)
-        out.append(dictionary.take(encoded.indices))
-    return out
+class _DistinctMaps:
+    """The distinct-value mappings of every derived column, requested first (the workers
+    of a `worker_pool` start on each as it comes) and collected together by `run`."""
+
+    def __init__(self) -> None:
+        self._batch = MappingBatch()
+        self._indices: list[list[pa.Array]] = []
+        self._results: list[list[pa.Array]] = []
+
+    def request(
+        self, fn: Callable[[Any], tuple[Any, ...]], types: Sequence[pa.DataType], *cols
+    ) -> Callable[..., list[pa.Array]]:
+        """Map `fn` over the distinct non-null values of `cols` (columns of one type that
+        share their values, such as trading and legal names, are parsed once). Returns a
+        getter of the results for the rows of one of `cols`: one array per output type."""
+        arrays = [col.combine_chunks() for col in cols]
+        if len({array.type for array in arrays}) > 1:  # string and large_string
+            arrays = [array.cast(pa.large_string()) for array in arrays]
+        encoded = pc.dictionary_encode(arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays))
+        starts = [0]
+        for array in arrays:
+            starts.append(starts[-1] + len(array))
+        self._indices.append(
+            [encoded.indices.slice(a, b - a) for a, b in zip(starts, starts[1:], strict=False)]
+        )
+        self._batch.add(fn, encoded.dictionary, types)
+        handle = len(self._indices) - 1
+        return lambda col=0: [d.take(self._indices[handle][col]) for d in self._results[handle]]
+
+    def run(self) -> None:
+        self._results = self._batch.results()
 
 
-def _organisation_names(table: pa.Table, names: NameNormaliser) -> dict[str, pa.Array]:
-    s = pa.string()
-    parsed: dict[str, list[pa.Array]] = {}
-    for source in ("name", "legal_name"):
-        col = _strings(table, source)
-        if col is not None:
-            parsed[source] = _map_distinct(col, partial(derive.org_name, names), [s] * 8)
-    if not parsed:
-        return {}
+_Finish = Callable[[], dict[str, pa.Array]]
+
+
+def _organisation_names(table: pa.Table, names: NameNormaliser, maps: _DistinctMaps) -> _Finish:
+    cols = {c: col for c in ("name", "legal_name") if (col := _strings(table, c)) is not None}
+    if not cols:
+        return dict
+    get = maps.request(names.fields, [pa.string()] * 8, *cols.values())
+    return lambda: _name_columns({c: get(i) for i, c in enumerate(cols)})
+
+
+def _name_columns(parsed: dict[str, list[pa.Array]]) -> dict[str, pa.Array]:
     primary = parsed.get("name") or parsed["legal_name"]
     legal = parsed.get("legal_name") or parsed["name"]
     both = lambda i: pc.coalesce(primary[i], legal[i])  # noqa: E731
@@ -98,7 +119,10 @@ def _organisation_names(table: pa.Table, names: NameNormaliser) -> dict[str, pa.
 
 def _family(form: pa.Array) -> pa.Array:
     """Jurisdictional family of a legal form ("pty ltd" and "ltd": private_limited)."""
-    return _map_distinct(pa.chunked_array([form]), derive.legal_form_family, [pa.string()])[0]
+    encoded = pc.dictionary_encode(form)
+    forms = encoded.dictionary.to_pylist()  # a few hundred at most: no workers
+    families = pa.array([derive.legal_form_family(f)[0] for f in forms], pa.string())
+    return families.take(encoded.indices)
 
 
 def _alt(primary: pa.Array, legal: pa.Array) -> pa.Array:
@@ -107,74 +131,85 @@ def _alt(primary: pa.Array, legal: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(differs, False), legal, pa.scalar(None, pa.string()))
 
 
-def _project_fields(table: pa.Table) -> dict[str, pa.Array]:
+def _mapped(maps: _DistinctMaps, requests: dict[tuple[str, ...], tuple]) -> _Finish:
+    """Request each (column, fn, types) and name the resulting arrays by the key's names."""
+    gets = {names: maps.request(fn, types, col) for names, (col, fn, types) in requests.items()}
+    return lambda: {n: a for names, get in gets.items() for n, a in zip(names, get(), strict=True)}
+
+
+def _project_fields(table: pa.Table, maps: _DistinctMaps) -> _Finish:
     s = pa.string()
-    out: dict[str, pa.Array] = {}
+    requests: dict[tuple[str, ...], tuple] = {}
     if (col := _strings(table, "name")) is not None:
-        out["project_name_norm"], out["project_name_sorted"], out["name_first"] = _map_distinct(
-            col, derive.project_name, [s, s, s]
-        )
+        names = ("project_name_norm", "project_name_sorted", "name_first")
+        requests[names] = (col, derive.project_name, [s, s, s])
     if (col := _strings(table, "code")) is not None:
-        out["code_norm"] = _map_distinct(col, derive.code, [s])[0]
+        requests[("code_norm",)] = (col, derive.code, [s])
     if (col := _strings(table, "project_manager")) is not None:
-        out["project_manager_norm"] = _map_distinct(col, derive.person_name, [s])[0]
+        requests[("project_manager_norm",)] = (col, derive.person_name, [s])
+    dates: dict[str, pa.Array] = {}
     for name in ("start_date", "end_date"):
-        if name in table.column_names:
-            out[name] = _dates(table[name])
-    return out
+        if name not in table.column_names:
+            continue
+        col = table[name]
+        if pa.types.is_date32(col.type):
+            dates[name] = col.combine_chunks()
+        elif pa.types.is_timestamp(col.type) or pa.types.is_date64(col.type):
+            dates[name] = pc.cast(col, pa.date32()).combine_chunks()
+        else:
+            requests[(name,)] = (pc.cast(col, pa.string()), derive.iso_date, [pa.date32()])
+    finish = _mapped(maps, requests)
+    return lambda: {**finish(), **dates}
 
 
-def _dates(col: pa.ChunkedArray) -> pa.Array:
-    if pa.types.is_date32(col.type):
-        return col.combine_chunks()
-    if pa.types.is_timestamp(col.type) or pa.types.is_date64(col.type):
-        return pc.cast(col, pa.date32()).combine_chunks()
-    return _map_distinct(pc.cast(col, pa.string()), derive.iso_date, [pa.date32()])[0]
-
-
-def _addresses(table: pa.Table) -> dict[str, pa.Array]:
+def _addresses(table: pa.Table, maps: _DistinctMaps) -> _Finish:
     s = pa.string()
-    out: dict[str, pa.Array] = {}
+    requests: dict[tuple[str, ...], tuple] = {}
     if "address_line1" in table.column_names or "address_line2" in table.column_names:
         key = (
             _joined(table, "address_line1", "address_line2")
             if "address_line1" in (table.column_names)
             else _strings(table, "address_line2")
         )
-        out["street"], out["house_number"], out["address_unit"], out["address_full"] = (
-            _map_distinct(key, derive.street, [s] * 4)
-        )
+        names = ("street", "house_number", "address_unit", "address_full")
+        requests[names] = (key, derive.street, [s] * 4)
     if (key := _joined(table, "postcode", "country")) is not None:
-        out["postcode_norm"], out["postcode_district"] = _map_distinct(key, derive.postcode, [s, s])
+        requests[("postcode_norm", "postcode_district")] = (key, derive.postcode, [s, s])
     if (col := _strings(table, "city")) is not None:
-        out["city_norm"] = _map_distinct(col, derive.city, [s])[0]
-    if (col := _strings(table, "country")) is not None:
-        out["country"] = pc.utf8_upper(pc.utf8_trim_whitespace(col)).combine_chunks()
-    return out
+        requests[("city_norm",)] = (col, derive.city, [s])
+    finish = _mapped(maps, requests)
+    if (col := _strings(table, "country")) is None:
+        return finish
+    country = pc.utf8_upper(pc.utf8_trim_whitespace(col)).combine_chunks()
+    return lambda: {**finish(), "country": country}
 
 
-def _identifiers(table: pa.Table) -> dict[str, pa.Array]:
+def _identifiers(table: pa.Table, maps: _DistinctMaps) -> _Finish:
     s = pa.string()
-    out: dict[str, pa.Array] = {}
+    requests: dict[tuple[str, ...], tuple] = {}
     if (key := _joined(table, "tax_id", "country")) is not None:
-        out["tax_id_valid"], out["tax_id_country"] = _map_distinct(key, derive.tax_id, [s, s])
+        requests[("tax_id_valid", "tax_id_country")] = (key, derive.tax_id, [s, s])
     if (col := _strings(table, "lei")) is not None:
-        out["lei_valid"] = _map_distinct(col, derive.lei, [s])[0]
+        requests[("lei_valid",)] = (col, derive.lei, [s])
     if (col := _strings(table, "registration_number")) is not None:
-        out["registration_norm"] = _map_distinct(col, derive.registration_number, [s])[0]
+        requests[("registration_norm",)] = (col, derive.registration_number, [s])
     if (key := _joined(table, "phone", "country")) is not None:
-        out["phone_e164"], out["phone_national"] = _map_distinct(key, derive.phone, [s, s])
-    out.update(_domains(table))
-    return out
+        requests[("phone_e164", "phone_national")] = (key, derive.phone, [s, s])
+    finish, domains = _mapped(maps, requests), _domains(table, maps)
+    return lambda: {**finish(), **domains()}
 
 
-def _domains(table: pa.Table) -> dict[str, pa.Array]:
+def _domains(table: pa.Table, maps: _DistinctMaps) -> _Finish:
     s = pa.string()
-    found: list[list[pa.Array]] = []
-    if (col := _strings(table, "website")) is not None:
-        found.append(_map_distinct(col, derive.website, [s, s]))
-    if (col := _strings(table, "email")) is not None:
-        found.append(_map_distinct(col, derive.email, [s, s]))
+    gets = [
+        maps.request(fn, [s, s], col)
+        for name, fn in (("website", derive.website), ("email", derive.email))
+        if (col := _strings(table, name)) is not None
+    ]
+    return lambda: _domain_columns([get() for get in gets])
+
+
+def _domain_columns(found: list[list[pa.Array]]) -> dict[str, pa.Array]:
     if not found:
         return {}
     domain = pc.coalesce(*(f[0] for f in found))
@@ -197,17 +232,19 @@ def normalise_records(
     """
     table = as_arrow(records)
     table = _with_columns(table, [("unique_id", pc.cast(table["unique_id"], pa.string()))])
-    derived: dict[str, pa.Array] = {}
-    with worker_pool(table.num_rows):
+    with worker_pool(table.num_rows):  # workers start while the distinct values are found
+        maps = _DistinctMaps()
         if settings.entity_kind == "organisation":
             names = NameNormaliser(
-                settings.normalisation.extra_legal_forms, settings.normalisation.extra_abbreviations
+                settings.normalisation.extra_legal_forms,
+                settings.normalisation.extra_abbreviations,
             )
-            derived.update(_organisation_names(table, names))
-            derived.update(_identifiers(table))
+            sections = [_organisation_names(table, names, maps), _identifiers(table, maps)]
         else:
-            derived.update(_project_fields(table))
-        derived.update(_addresses(table))
+            sections = [_project_fields(table, maps)]
+        sections.append(_addresses(table, maps))
+        maps.run()
+    derived = {name: array for finish in sections for name, array in finish().items()}
     table = _with_columns(table, derived.items())
     return table.replace_schema_metadata(
         {**(table.schema.metadata or {}), _MARK: settings.entity_kind.encode()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 
 from matching import default_matching_settings, normalise_records
@@ -153,6 +154,32 @@ def test_normalise_records_adds_columns_only_for_present_attributes() -> None:
     assert row["postcode_norm"] == "EC2V7HH"
     assert "tax_id_valid" not in table.column_names  # no tax_id column given
     assert "street" not in table.column_names
+
+
+def test_trading_and_legal_names_of_different_string_types_are_parsed_together() -> None:
+    rows = pa.Table.from_pylist(
+        [
+            {
+                "unique_id": "1",
+                "system": "crm",
+                "source_id": "1",
+                "name": "Acme",
+                "legal_name": None,
+            },
+            {
+                "unique_id": "2",
+                "system": "erp",
+                "source_id": "2",
+                "name": None,
+                "legal_name": "Acme Ltd",
+            },
+        ]
+    )
+    wide = rows.set_column(3, "name", rows["name"].cast(pa.large_string()))
+    settings = default_matching_settings("customer")
+    ours, theirs = normalise_records(wide, settings), normalise_records(rows, settings)
+    assert ours.drop_columns(["name"]).equals(theirs.drop_columns(["name"]))  # name as given
+    assert ours["legal_form"].to_pylist() == [None, "ltd"]
 
 
 def test_project_normalisation() -> None:
