@@ -1,0 +1,145 @@
+"""Survivorship of the clusters to rebuild, a round at a time, on all cores.
+
+With enough clusters and more than one core, worker processes survive and encode rounds of
+clusters while this process writes the rounds before them. Rounds come back in order and
+each is encoded as this process would encode it, so rows, events and their sequence do not
+depend on the number of workers. The workers are forked: they inherit the rules and the
+JSON serialiser, run only pure Python on the rounds they are sent, and never touch the
+connection, Arrow or DuckDB state they inherit (a match run has closed its DuckDB
+databases by then).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from mdm.services.golden._identity import MemberKey
+from mdm.services.golden._rows import EncodedRows, RowEncoder
+from mdm.services.golden._survivorship import Member, Survivorship
+
+log = logging.getLogger(__name__)
+
+# gid, members, build digest, same members as before, split from, override, the record as
+# it was (or None), and the members' stored (version, source timestamp, attributes JSON)
+Task = tuple[
+    str,
+    list[MemberKey],
+    str,
+    bool,
+    str | None,
+    Mapping[str, Any] | None,
+    dict[str, Any] | None,
+    list[tuple[int, datetime | None, str]],
+]
+
+#: Below this many clusters to rebuild, starting workers costs more than it saves.
+PARALLEL_FROM = 50_000
+_ROUND = 50_000  # clusters per round in this process
+_POOLED_ROUND = 20_000  # smaller rounds when pooled: writing and surviving overlap more
+
+
+def golden_workers() -> int:
+    """Processes surviving clusters, this one included: MDM_GOLDEN_WORKERS, else
+    MATCHING_WORKERS, else the number of cores."""
+    setting = os.environ.get("MDM_GOLDEN_WORKERS") or os.environ.get("MATCHING_WORKERS")
+    return max(1, int(setting) if setting else os.cpu_count() or 1)
+
+
+def survive_round(
+    survivorship: Survivorship, json: Callable[[Any], str], now: datetime, tasks: list[Task]
+) -> EncodedRows:
+    """The golden rows and events of a round of clusters (unchanged ones only rehashed)."""
+    encoder, loads = RowEncoder(json, now), orjson.loads
+    for gid, keys, digest, same_members, split_from, override, old, stored in tasks:
+        members = [
+            Member(k[0], k[1], version, updated_at, loads(text) if text else {})
+            for k, (version, updated_at, text) in zip(keys, stored, strict=True)
+        ]
+        values, provenance = survivorship(members, override)
+        if old and same_members and old["attributes"] == values and old["provenance"] == provenance:
+            encoder.rehash(gid, digest)
+        else:
+            encoder.golden(gid, old, values, provenance, keys, split_from, digest)
+    return encoder.rows
+
+
+def survived_rounds(
+    count: int,
+    make_round: Callable[[int, int], list[Task]],
+    survivorship: Survivorship,
+    json: Callable[[Any], str],
+    now: datetime,
+) -> Iterator[tuple[int, int, EncodedRows]]:
+    """(start, stop, `survive_round` of tasks start to stop) of consecutive rounds of the
+    `count` tasks `make_round` gives, in order. Forked workers inherit `make_round` and
+    what it reads, so only the rows they encode travel between processes."""
+    workers = golden_workers() - 1 if count >= PARALLEL_FROM else 0
+    if workers < 1:
+        for start in range(0, count, _ROUND):
+            stop = min(count, start + _ROUND)
+            yield start, stop, survive_round(survivorship, json, now, make_round(start, stop))
+        return
+    context = multiprocessing.get_context("fork")
+    state = (survivorship, json, now, make_round)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=state)
+    pending: deque[tuple[int, int, Future[EncodedRows] | None]] = deque()
+    try:
+        for start in range(0, count, _POOLED_ROUND):
+            stop = min(count, start + _POOLED_ROUND)
+            pending.append((start, stop, _submit(pool, start, stop)))
+            if len(pending) > workers:  # one round ahead of each worker
+                yield _collect(*pending.popleft(), state)
+        while pending:
+            yield _collect(*pending.popleft(), state)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+_State = tuple[Survivorship, Callable[[Any], str], datetime, Callable[[int, int], list[Task]]]
+_WORKER: _State | None = None
+
+
+def _start(*state: Any) -> None:
+    global _WORKER
+    # The inherited heap has no cycles to collect; a collection would touch every page of
+    # it and copy the parent's memory into this process.
+    gc.disable()
+    _WORKER = state
+
+
+def _survive(start: int, stop: int) -> EncodedRows:
+    assert _WORKER is not None
+    survivorship, json, now, make_round = _WORKER
+    return survive_round(survivorship, json, now, make_round(start, stop))
+
+
+def _submit(pool: ProcessPoolExecutor, start: int, stop: int) -> Future[EncodedRows] | None:
+    try:
+        return pool.submit(_survive, start, stop)
+    except BrokenProcessPool:
+        return None
+
+
+def _collect(
+    start: int, stop: int, future: Future[EncodedRows] | None, state: _State
+) -> tuple[int, int, EncodedRows]:
+    """A round's rows from its worker, or from this process if the worker was lost."""
+    if future is not None:
+        try:
+            return start, stop, future.result()
+        except BrokenProcessPool:
+            pass
+    log.warning("golden record workers unavailable; surviving a round in this process")
+    survivorship, json, now, make_round = state
+    return start, stop, survive_round(survivorship, json, now, make_round(start, stop))
