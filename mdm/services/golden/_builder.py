@@ -74,7 +74,21 @@ def apply_clustering(
     entity = config.entity_types[entity_type]
     overrides = overrides or {}
     phases = phases or Phases()
-    with _collector_paused(), phases("golden: plan ids"):
+    with _collector_paused():
+        return _apply(uow, entity, entity_type, assignments, match_run_id, now, overrides, phases)
+
+
+def _apply(
+    uow: UnitOfWork,
+    entity: EntityTypeConfig,
+    entity_type: str,
+    assignments: Mapping[MemberKey, str],
+    match_run_id: int | None,
+    now: datetime,
+    overrides: Mapping[str, Mapping[str, Any]],
+    phases: Phases,
+) -> GoldenBuildReport:
+    with phases("golden: plan ids"):
         versions = uow.source_records.current_versions(entity_type)
         clusters = group_clusters(assignments, sorted(versions))
         previous = uow.golden.memberships(entity_type)
@@ -96,7 +110,7 @@ def apply_clustering(
             else:
                 todo.append((key, gid, keys, digest, same_members))
     writes = _Writes(uow, entity_type, match_run_id, now)
-    with _collector_paused(), phases("golden: survivorship"):
+    with phases("golden: survivorship"):
         retiring = [old for old in plan.retired if old in states]
         olds = uow.golden.records([gid for _, gid, *_ in todo if gid in states] + retiring)
         stored = _stored_members(uow, entity_type, todo, len(versions))
@@ -119,7 +133,7 @@ def apply_clustering(
 
         rounds = survived_rounds(len(todo), make_round, survivorship, writes.encoder.json, now)
     while True:
-        with _collector_paused(), phases("golden: survivorship"):
+        with phases("golden: survivorship"):
             start, stop, rows = next(rounds, (0, 0, None))
         if rows is None:
             break
@@ -129,9 +143,9 @@ def apply_clustering(
         report.created += rows.created
         report.updated += rows.updated
         report.unchanged += rows.unchanged
-        with _collector_paused(), phases("golden: write"):
+        with phases("golden: write"):
             writes.flush(rows)
-    with _collector_paused(), phases("golden: write"):
+    with phases("golden: write"):
         _memberships(writes.encoder, clusters, ids, previous, report)
         _retirements(writes.encoder, plan, ids, olds, report)
         writes.flush(writes.encoder.rows)
@@ -143,7 +157,8 @@ def apply_clustering(
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Millions of small containers and no cycles among them: the cyclic collector would
-    walk the growing heap again and again for nothing."""
+    walk the growing heap again and again for nothing (paused for the whole rebuild, not
+    per phase: the allocations of a paused phase would be walked as soon as it ends)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
