@@ -50,3 +50,18 @@ def test_a_new_sqlite_store_has_16_kib_pages_in_wal_mode_and_an_old_one_keeps_it
             assert pragma("PRAGMA journal_mode").scalar_one() == "wal"
             assert pragma("PRAGMA synchronous").scalar_one() == 1  # NORMAL
         engine.dispose()
+
+
+def test_a_bulk_write_has_a_larger_page_cache_on_sqlite_until_its_block_ends(engine):
+    from mdm.store import UnitOfWork
+
+    with UnitOfWork(engine) as uow:
+        if engine.dialect.name != "sqlite":
+            with uow.page_cache(64):
+                assert uow.outbox.last_sequence() >= 0
+            return
+        pragma = uow.connection.exec_driver_sql
+        before = pragma("PRAGMA cache_size").scalar_one()
+        with uow.page_cache(64):
+            assert pragma("PRAGMA cache_size").scalar_one() == -64 * 1024
+        assert pragma("PRAGMA cache_size").scalar_one() == before
