@@ -1,7 +1,8 @@
 """Survivorship of the clusters to rebuild, a round at a time, on all cores.
 
 With enough clusters and more than one core, worker processes survive and encode rounds of
-clusters while this process writes the rounds before them. Rounds come back in order and
+clusters while this process writes the rounds before them (and survives rounds itself while
+the workers are behind). Rounds are written in order and
 each is encoded as this process would encode it, so rows, events and their sequence do not
 depend on the number of workers. The workers are forked: they inherit the rules and the
 JSON serialiser, run only pure Python on the rounds they are sent, and never touch the
@@ -93,17 +94,47 @@ def survived_rounds(
     context = multiprocessing.get_context("fork")
     state = (survivorship, json, now, make_round)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=state)
-    pending: deque[tuple[int, int, Future[EncodedRows] | None]] = deque()
     try:
-        for start in range(0, count, _POOLED_ROUND):
-            stop = min(count, start + _POOLED_ROUND)
-            pending.append((start, stop, _submit(pool, start, stop)))
-            if len(pending) > workers:  # one round ahead of each worker
-                yield _collect(*pending.popleft(), state)
-        while pending:
-            yield _collect(*pending.popleft(), state)
+        yield from _in_order(pool, workers, count, state)
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+def _in_order(
+    pool: ProcessPoolExecutor, workers: int, count: int, state: _State
+) -> Iterator[tuple[int, int, EncodedRows]]:
+    """Rounds from the workers, one queued behind each; while the next one to write is
+    not ready, this process survives the next round to come itself (at most `_AHEAD`)."""
+    rounds = (
+        (start, min(count, start + _POOLED_ROUND)) for start in range(0, count, _POOLED_ROUND)
+    )
+    pending: deque[tuple[int, int, Future[EncodedRows] | EncodedRows | None]] = deque()
+    left = True
+    while True:
+        running = sum(isinstance(f, Future) and not f.done() for _, _, f in pending)
+        while left and running <= workers:
+            if (bounds := next(rounds, None)) is None:
+                left = False
+            else:
+                pending.append((*bounds, _submit(pool, *bounds)))
+                running += 1
+        if not pending:
+            return
+        head, ahead = pending[0][2], sum(isinstance(f, EncodedRows) for _, _, f in pending)
+        if left and isinstance(head, Future) and not head.done() and ahead < _AHEAD:
+            if (bounds := next(rounds, None)) is None:
+                left = False
+            else:
+                pending.append((*bounds, _survive_here(*bounds, state)))
+            continue
+        start, stop, done = pending.popleft()
+        if isinstance(done, EncodedRows):
+            yield start, stop, done
+        else:
+            yield _collect(start, stop, done, state)
+
+
+_AHEAD = 2  # rounds this process may survive ahead of the one it waits for
 
 
 _State = tuple[Survivorship, Callable[[Any], str], datetime, Callable[[int, int], list[Task]]]
@@ -120,8 +151,7 @@ def _start(*state: Any) -> None:
 
 def _survive(start: int, stop: int) -> EncodedRows:
     assert _WORKER is not None
-    survivorship, json, now, make_round = _WORKER
-    return survive_round(survivorship, json, now, make_round(start, stop))
+    return _survive_here(start, stop, _WORKER)
 
 
 def _submit(pool: ProcessPoolExecutor, start: int, stop: int) -> Future[EncodedRows] | None:
@@ -141,5 +171,9 @@ def _collect(
         except BrokenProcessPool:
             pass
     log.warning("golden record workers unavailable; surviving a round in this process")
+    return start, stop, _survive_here(start, stop, state)
+
+
+def _survive_here(start: int, stop: int, state: _State) -> EncodedRows:
     survivorship, json, now, make_round = state
-    return start, stop, survive_round(survivorship, json, now, make_round(start, stop))
+    return survive_round(survivorship, json, now, make_round(start, stop))
