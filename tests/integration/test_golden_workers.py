@@ -91,14 +91,16 @@ def test_worker_processes_build_the_same_rows_and_events_as_one_process(
     monkeypatch.setattr(
         rounds,
         "_submit",
-        lambda pool, start, stop: sent.append(stop - start) or submit(pool, start, stop),
+        lambda pool, start, stop, state: (
+            sent.append(stop - start) or submit(pool, start, stop, state)
+        ),
     )
     shared = _build(engine, small_config, loaded, "3", monkeypatch)
     assert len(alone["golden_records"]) == 67 and sent and sum(sent) <= 67
     assert shared == alone
 
 
-def _dying(start, stop):  # noqa: ANN001, ANN202 - stands in for the worker's round
+def _dying(tasks):  # noqa: ANN001, ANN202 - stands in for the worker's round
     os._exit(1)
 
 
@@ -120,5 +122,6 @@ def test_few_clusters_or_one_core_stay_in_this_process(monkeypatch):
     started: list[int] = []
     monkeypatch.setattr(rounds, "ProcessPoolExecutor", lambda *a, **k: started.append(1))
     few = rounds.PARALLEL_FROM - 1
-    built = list(rounds.survived_rounds(few, lambda start, stop: [], None, str, T0))
+    with rounds.survival_rounds(few, lambda start, stop: [], None, str, T0) as built:
+        built = list(built)
     assert [(start, stop) for start, stop, _ in built] == [(0, few)] and started == []

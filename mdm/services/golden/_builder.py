@@ -12,7 +12,7 @@ import gc
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ import orjson
 
 from mdm.config import EntityTypeConfig, HubConfig
 from mdm.services.golden._identity import IdPlan, MemberKey, group_clusters, plan_ids
-from mdm.services.golden._rounds import Task, survived_rounds
+from mdm.services.golden._rounds import Task, survival_rounds
 from mdm.services.golden._rows import EncodedRows, RowEncoder
 from mdm.services.golden._survivorship import Survivorship
 from mdm.services.phases import Phases
@@ -110,41 +110,44 @@ def _apply(
             else:
                 todo.append((key, gid, keys, digest, same_members))
     writes = _Writes(uow, entity_type, match_run_id, now)
-    with phases("golden: survivorship"):
-        retiring = [old for old in plan.retired if old in states]
-        olds = uow.golden.records([gid for _, gid, *_ in todo if gid in states] + retiring)
-        stored = _stored_members(uow, entity_type, todo, len(versions))
-        survivorship = Survivorship(list(entity.attributes), entity.survivorship)
-
-        def make_round(start: int, stop: int) -> list[Task]:
-            return [
-                (
-                    gid,
-                    keys,
-                    digest,
-                    same,
-                    plan.split_from.get(key),
-                    overrides.get(gid),
-                    olds.get(gid),
-                    [stored[k] for k in keys],
-                )
-                for key, gid, keys, digest, same in todo[start:stop]
-            ]
-
-        rounds = survived_rounds(len(todo), make_round, survivorship, writes.encoder.json, now)
-    while True:
+    with ExitStack() as stack:
         with phases("golden: survivorship"):
-            start, stop, rows = next(rounds, (0, 0, None))
-        if rows is None:
-            break
-        for _, _, keys, _, _ in todo[start:stop]:  # this round's values are no longer needed
-            for k in keys:
-                del stored[k]
-        report.created += rows.created
-        report.updated += rows.updated
-        report.unchanged += rows.unchanged
-        with phases("golden: write"):
-            writes.flush(rows)
+            retiring = [old for old in plan.retired if old in states]
+            olds = uow.golden.records([gid for _, gid, *_ in todo if gid in states] + retiring)
+            survivorship = Survivorship(list(entity.attributes), entity.survivorship)
+
+            def make_round(start: int, stop: int) -> list[Task]:
+                return [
+                    (
+                        gid,
+                        keys,
+                        digest,
+                        same,
+                        plan.split_from.get(key),
+                        overrides.get(gid),
+                        olds.get(gid),
+                        [stored[k] for k in keys],
+                    )
+                    for key, gid, keys, digest, same in todo[start:stop]
+                ]
+
+            rounds = stack.enter_context(
+                survival_rounds(len(todo), make_round, survivorship, writes.encoder.json, now)
+            )
+            stored = _stored_members(uow, entity_type, todo, len(versions))
+        while True:
+            with phases("golden: survivorship"):
+                start, stop, rows = next(rounds, (0, 0, None))
+            if rows is None:
+                break
+            for _, _, keys, _, _ in todo[start:stop]:  # this round's values are done with
+                for k in keys:
+                    del stored[k]
+            report.created += rows.created
+            report.updated += rows.updated
+            report.unchanged += rows.unchanged
+            with phases("golden: write"):
+                writes.flush(rows)
     with phases("golden: write"):
         _memberships(writes.encoder, clusters, ids, previous, report)
         _retirements(writes.encoder, plan, ids, olds, report)

@@ -2,12 +2,11 @@
 
 With enough clusters and more than one core, worker processes survive and encode rounds of
 clusters while this process writes the rounds before them (and survives rounds itself while
-the workers are behind). Rounds are written in order and
-each is encoded as this process would encode it, so rows, events and their sequence do not
-depend on the number of workers. The workers are forked: they inherit the rules and the
-JSON serialiser, run only pure Python on the rounds they are sent, and never touch the
-connection, Arrow or DuckDB state they inherit (a match run has closed its DuckDB
-databases by then).
+the workers are behind). Rounds are written in order and each is encoded as this process
+would encode it, so rows, events and their sequence do not depend on the number of
+workers. The workers come from a fork server: a small process that imported this module,
+not this process with its heap, its connection or any Arrow or DuckDB state; the rules and
+the JSON serialiser are sent to them once, then the tasks of each round.
 """
 
 from __future__ import annotations
@@ -16,10 +15,12 @@ import gc
 import logging
 import multiprocessing
 import os
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -75,29 +76,53 @@ def survive_round(
     return encoder.rows
 
 
-def survived_rounds(
+@contextmanager
+def survival_rounds(
     count: int,
     make_round: Callable[[int, int], list[Task]],
     survivorship: Survivorship,
     json: Callable[[Any], str],
     now: datetime,
-) -> Iterator[tuple[int, int, EncodedRows]]:
+) -> Iterator[Iterator[tuple[int, int, EncodedRows]]]:
     """(start, stop, `survive_round` of tasks start to stop) of consecutive rounds of the
-    `count` tasks `make_round` gives, in order. Forked workers inherit `make_round` and
-    what it reads, so only the rows they encode travel between processes."""
+    `count` tasks `make_round` gives, in order. Workers start on entering, so that they
+    come up while this process reads the members `make_round` needs."""
     workers = golden_workers() - 1 if count >= PARALLEL_FROM else 0
-    if workers < 1:
-        for start in range(0, count, _ROUND):
-            stop = min(count, start + _ROUND)
-            yield start, stop, survive_round(survivorship, json, now, make_round(start, stop))
-        return
-    context = multiprocessing.get_context("fork")
     state = (survivorship, json, now, make_round)
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=state)
+    if workers < 1 or not _picklable(state[:3]):
+        yield _here(count, state)
+        return
+    pool = ProcessPoolExecutor(
+        workers, mp_context=_context(), initializer=_start, initargs=state[:3]
+    )
     try:
-        yield from _in_order(pool, workers, count, state)
+        pool.submit(int)  # start the workers now
+        yield _in_order(pool, workers, count, state)
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """A fork server: workers forked from a small process of their own, not from this
+    one, whose heap its own writes would leave to a forked worker page by page (forked
+    from here, a worker held 1.25 GB of private memory at a million records)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def _picklable(value: Any) -> bool:
+    try:
+        pickle.dumps(value)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return False  # a serialiser of the caller's making, say: this process alone
+    return True
+
+
+def _here(count: int, state: _State) -> Iterator[tuple[int, int, EncodedRows]]:
+    for start in range(0, count, _ROUND):
+        stop = min(count, start + _ROUND)
+        yield start, stop, _survive_here(start, stop, state)
 
 
 def _in_order(
@@ -116,7 +141,7 @@ def _in_order(
             if (bounds := next(rounds, None)) is None:
                 left = False
             else:
-                pending.append((*bounds, _submit(pool, *bounds)))
+                pending.append((*bounds, _submit(pool, *bounds, state)))
                 running += 1
         if not pending:
             return
@@ -138,25 +163,25 @@ _AHEAD = 2  # rounds this process may survive ahead of the one it waits for
 
 
 _State = tuple[Survivorship, Callable[[Any], str], datetime, Callable[[int, int], list[Task]]]
-_WORKER: _State | None = None
+_WORKER: tuple[Survivorship, Callable[[Any], str], datetime] | None = None
 
 
-def _start(*state: Any) -> None:
+def _start(survivorship: Survivorship, json: Callable[[Any], str], now: datetime) -> None:
     global _WORKER
-    # The inherited heap has no cycles to collect; a collection would touch every page of
-    # it and copy the parent's memory into this process.
-    gc.disable()
-    _WORKER = state
+    gc.disable()  # rounds of acyclic rows, freed as soon as they are sent
+    _WORKER = (survivorship, json, now)
 
 
-def _survive(start: int, stop: int) -> EncodedRows:
+def _survive(tasks: list[Task]) -> EncodedRows:
     assert _WORKER is not None
-    return _survive_here(start, stop, _WORKER)
+    return survive_round(*_WORKER, tasks)
 
 
-def _submit(pool: ProcessPoolExecutor, start: int, stop: int) -> Future[EncodedRows] | None:
+def _submit(
+    pool: ProcessPoolExecutor, start: int, stop: int, state: _State
+) -> Future[EncodedRows] | None:
     try:
-        return pool.submit(_survive, start, stop)
+        return pool.submit(_survive, state[3](start, stop))
     except BrokenProcessPool:
         return None
 
