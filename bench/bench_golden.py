@@ -38,8 +38,8 @@ import bench_matching as generator  # noqa: E402  (the shared record generator)
 
 
 class WorkersPrivate:
-    """Samples the summed private memory (USS) of this process's child processes; `peak`
-    since the last reset (MB)."""
+    """Samples the summed private memory (USS) of this process's descendants (the fork
+    server and its workers); `peak` since the last reset (MB)."""
 
     def __init__(self) -> None:
         self.peak = 0.0
@@ -47,16 +47,22 @@ class WorkersPrivate:
 
     @staticmethod
     def now() -> float:
-        me, total = str(os.getpid()), 0
+        parents: dict[str, str] = {}  # pid -> parent pid
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
                 with open(f"/proc/{pid}/stat") as f:
-                    if f.read().rsplit(")", 1)[1].split()[1] != me:
-                        continue
+                    parents[pid] = f.read().rsplit(")", 1)[1].split()[1]
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+        mine, total = {str(os.getpid())}, 0
+        while grown := {p for p, parent in parents.items() if parent in mine} - mine:
+            mine |= grown  # the fork server's workers are grandchildren
+        for pid in mine - {str(os.getpid())}:
+            try:
                 with open(f"/proc/{pid}/smaps_rollup") as f:
                     total += sum(int(line.split()[1]) for line in f if line.startswith("Private"))
             except (OSError, IndexError):
-                continue  # gone meanwhile
+                continue
         return total / 1e3
 
     def _run(self) -> None:
