@@ -4,9 +4,9 @@ With enough clusters and more than one core, worker processes survive and encode
 clusters while this process writes the rounds before them (and survives rounds itself while
 the workers are behind). Rounds are written in order and each is encoded as this process
 would encode it, so rows, events and their sequence do not depend on the number of
-workers. The workers come from a fork server: a small process that imported this module,
-not this process with its heap, its connection or any Arrow or DuckDB state; the rules and
-the JSON serialiser are sent to them once, then the tasks of each round.
+workers. The workers come from a fork server, not from this process with its heap, its
+connection or any Arrow or DuckDB state; the rules and the JSON serialiser are sent to
+them once, then the tasks of each round.
 """
 
 from __future__ import annotations
@@ -105,10 +105,11 @@ def survival_rounds(
 def _context() -> multiprocessing.context.BaseContext:
     """A fork server: workers forked from a small process of their own, not from this
     one, whose heap its own writes would leave to a forked worker page by page (forked
-    from here, a worker held 1.25 GB of private memory at a million records)."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
+    from here, a worker held 1.25 GB of private memory at a million records). Nothing is
+    preloaded: Python 3.11's fork server imports with its own path, not this process's,
+    so each worker imports this module itself, as a spawned process would (and, as with
+    spawn, runs the main script's top level again: scripts need their `__main__` guard)."""
+    return multiprocessing.get_context("forkserver")
 
 
 def _picklable(value: Any) -> bool:
