@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any
 
@@ -96,7 +96,8 @@ def survival_rounds(
         workers, mp_context=_context(), initializer=_start, initargs=state[:3]
     )
     try:
-        pool.submit(int)  # start the workers now
+        with suppress(BrokenProcessPool):  # if so, every round is survived here
+            pool.submit(int)  # start the workers now
         yield _in_order(pool, workers, count, state)
     finally:
         pool.shutdown(cancel_futures=True)
