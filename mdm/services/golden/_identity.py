@@ -81,8 +81,10 @@ def group_clusters(
 ) -> dict[str, list[MemberKey]]:
     """Cluster key -> sorted members; records without an assignment are singletons."""
     clusters: dict[str, list[MemberKey]] = defaultdict(list)
+    get = assignments.get
     for member in members:
-        clusters[assignments.get(member, f"single:{member[0]}|{member[1]}")].append(member)
+        key = get(member)  # the singleton's key only when needed: not one per member
+        clusters[f"single:{member[0]}|{member[1]}" if key is None else key].append(member)
     for key in clusters:
         clusters[key].sort()
     return dict(clusters)
