@@ -198,7 +198,9 @@ class _Problem:
             within(self.cannot),
             within(self.vetoes),
             {k: v for k, v in self.keys.items() if k in region},
-            self.systems,
+            None
+            if self.systems is None
+            else {k: self.systems[k] for k in region if k in self.systems},
             self.auto,
             self.review,
             self.attach,
@@ -244,7 +246,8 @@ def cluster_records(
     constraint, and the pairs of ambiguous records.
     """
     problem = _Problem(
-        _sorted_unique(ids),
+        # A follow-up round solves a subset, which sorts its own ids.
+        _sorted_unique(ids) if previous is None else [],
         _pairs_table(pairs),
         sorted({(min(lk[0], lk[1]), max(lk[0], lk[1])) for lk in must_links}),
         _pairs_of(cannot_links),
