@@ -159,14 +159,12 @@ class NameNormaliser:
             **{k.lower(): v.lower() for k, v in (extra_abbreviations or {}).items()},
         }
         self._cache: dict[str, ParsedName] = {}
-        self._phonetic: dict[str, str] = {}  # Soundex per token: names share their words
         # Most names end in no legal form: their last word is not the last word of one.
         self._form_ends = frozenset(form.rsplit(" ", 1)[-1] for form in self._forms)
         self._longest_form = max((form.count(" ") + 1 for form in self._forms), default=1)
 
     def __getstate__(self) -> dict:
-        # Sent to workers: the tables, not the caches.
-        return {**self.__dict__, "_cache": {}, "_phonetic": {}}
+        return {**self.__dict__, "_cache": {}}  # sent to workers: the tables, not the cache
 
     def parse(self, name: str | None) -> ParsedName:
         """Parse one name (None and blank give an all-None result)."""
@@ -201,10 +199,9 @@ class NameNormaliser:
         norm = core_s if core is toks else " ".join(toks)
         if form:
             norm = f"{norm} {form}"
-        codes = self._phonetic
-        phonetic = codes.get(distinctive[0]) or self._soundex(distinctive[0])
+        phonetic = soundex(distinctive[0])
         if len(distinctive) > 1:
-            phonetic += codes.get(distinctive[1]) or self._soundex(distinctive[1])
+            phonetic += soundex(distinctive[1])
         compact = "".join(core)
         # norm, core, legal_form, first, sorted_tokens, phonetic, compact, anagram
         return (
@@ -217,12 +214,6 @@ class NameNormaliser:
             compact,
             "".join(sorted(compact)),
         )
-
-    def _soundex(self, token: str) -> str:
-        code = self._phonetic.get(token)
-        if code is None:
-            code = self._phonetic[token] = soundex(token)
-        return code
 
     def _split_legal_form(self, toks: list[str]) -> tuple[list[str], str | None]:
         """Strip the longest trailing legal form (and a leading one such as "PT")."""

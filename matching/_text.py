@@ -89,7 +89,7 @@ _NOT_ALNUM_UPPER = bytes(c for c in range(256) if not (48 <= c <= 57 or 65 <= c 
 _NON_ALNUM_UPPER = re.compile(r"[^0-9A-Z]")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)  # names share their words: one code per distinct token
 def soundex(token: str) -> str:
     """American Soundex of one folded token (digits kept verbatim, e.g. "3m").
 
