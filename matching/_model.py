@@ -164,7 +164,9 @@ def _em(linker: Linker, rule: BlockingRule, settings: MatchingSettings) -> None:
     saved = copy.deepcopy(linker._settings_obj.core_model_settings)
     try:
         linker.training.estimate_parameters_using_expectation_maximisation(
-            rule_sql(rule), max_pairs=settings.training.em_max_pairs
+            rule_sql(rule),
+            max_pairs=settings.training.em_max_pairs,
+            estimate_without_term_frequencies=not settings.training.em_term_frequencies,
         )
     except (SplinkException, ValueError, ZeroDivisionError) as exc:
         linker._settings_obj.core_model_settings = saved

@@ -75,6 +75,10 @@ class TrainingSettings(_Frozen):
     u_max_pairs: float = Field(1e6, gt=0)
     em_blocking_rules: tuple[BlockingRule, ...] = ()
     em_max_pairs: float | None = Field(2.5e5, gt=0)
+    #: EM iterations over each distinct agreement pattern with its count (False, the
+    #: default) or over every pair with its term-frequency adjustments (True: slower, the
+    #: estimates move slightly). Prediction applies the adjustments either way.
+    em_term_frequencies: bool = False
     deterministic_rules: tuple[BlockingRule, ...] = ()
     deterministic_recall: float = Field(0.7, gt=0, le=1)
     max_iterations: int = Field(25, gt=0)

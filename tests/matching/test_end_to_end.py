@@ -170,3 +170,66 @@ def test_within_cluster_scoring_reads_only_the_clusters_but_weighs_by_all_record
     bare = m.score_within_clusters(result.model, table, big, frequencies=frequencies, explain=False)
     assert bare.drop_columns(["explanation"]).equals(given.drop_columns(["explanation"]))
     assert bare["explanation"].null_count == bare.num_rows
+
+
+def test_our_blocking_and_scoring_give_exactly_splinks_predictions(data) -> None:
+    """The one-pass scoring (own blocking on row numbers, only the public columns
+    materialised) finds the same pairs under the same rule keys, with the same scores,
+    as Splink's own `predict` followed by the column selection."""
+    from matching import _predict
+
+    records, _, _, settings, result = data
+    table = m.normalise_records(records, settings)
+    model = result.model
+    assert len(model.splink_settings["blocking_rules_to_generate_predictions"]) > 5
+    linker, frames = _predict._linker(model, [table], None)
+    assert _predict._own_blocking(model, linker)
+    ours = _predict._blocked_pairs(linker, frames[0]).as_pyarrow_table()
+    splinks = linker.inference.compute_blocked_pairs_for_predict().as_pyarrow_table()
+    key = ["match_key", "join_key_l", "join_key_r"]
+    assert ours.num_rows == splinks.num_rows > len(records)
+    assert (
+        ours.select(key)
+        .sort_by([(k, "ascending") for k in key])
+        .equals(splinks.select(key).sort_by([(k, "ascending") for k in key]))
+    )
+    assert len(set(ours["match_key"].to_pylist())) > 3  # several rules contribute
+
+    cut = settings.thresholds.scoring_floor
+    reference = _predict._finish(
+        model,
+        linker,
+        [linker.inference.predict(threshold_match_probability=cut, warning_mode="never")],
+    )
+    scored = m.predict_pairs(model, table)
+    assert scored.num_rows == reference.num_rows > 0
+    assert scored.equals(reference)
+
+
+def test_em_over_agreement_patterns_decides_as_em_over_pairs_does(data) -> None:
+    """The default EM (each distinct agreement pattern once, with its count) moves the
+    estimates a little from EM over every pair with term frequencies, but not the
+    outcome: both clusterings score alike against the truth and agree with each other."""
+    records, truth, _, settings, result = data
+    assert settings.training.em_term_frequencies is False
+    slow_settings = settings.model_copy(
+        update={"training": settings.training.model_copy(update={"em_term_frequencies": True})}
+    )
+    slow = m.match_records(records, slow_settings)
+    fast_m = [
+        lv.get("m_probability")
+        for c in result.model.splink_settings["comparisons"]
+        for lv in c["comparison_levels"]
+    ]
+    slow_m = [
+        lv.get("m_probability")
+        for c in slow.model.splink_settings["comparisons"]
+        for lv in c["comparison_levels"]
+    ]
+    assert fast_m != slow_m  # the two really trained differently
+    fast_q = m.evaluate_clusters(result.clusters.assignments, truth)
+    slow_q = m.evaluate_clusters(slow.clusters.assignments, truth)
+    assert abs(fast_q.pairwise_f1 - slow_q.pairwise_f1) < 0.02
+    assert abs(fast_q.bcubed_f1 - slow_q.bcubed_f1) < 0.01
+    between = m.evaluate_clusters(result.clusters.assignments, slow.clusters.assignments)
+    assert between.bcubed_f1 > 0.98

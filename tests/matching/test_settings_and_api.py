@@ -138,17 +138,22 @@ def test_duckdb_databases_for_matching_cap_their_memory_and_spill_to_a_temp_dir(
 
 
 def test_name_similarity_gates_never_change_a_level() -> None:
-    """The cheap gates in front of the edit distance and the one-way containment search
-    decide exactly as the plain tests would, at the thresholds' edges and beyond ASCII."""
+    """The cheap gates in front of the edit distance (lengths, Jaro-Winkler, the plain
+    Levenshtein bounds) and the one-way containment search decide exactly as the plain
+    tests would, at the thresholds' edges, on transpositions and beyond ASCII."""
     import duckdb
 
-    from matching._comparisons import _similar_names, _token_containment
+    from matching._comparisons import _near_prefix, _similar_names, _token_containment
 
     names = [
         "acme",
         "acme holdings",
         "acmeholdings",
         "acme holdigns",
+        "acme hlodings",  # a transposition: one Damerau edit, two plain ones
+        "came holdnigs",
+        "acme holdings international",
+        "amce holdings internationla",
         "abcdefghij",
         "abcdefghi",  # one edit in ten: similarity exactly 0.9
         "abcdefgh",  # two in ten: exactly 0.8
@@ -185,10 +190,20 @@ def test_name_similarity_gates_never_change_a_level() -> None:
         "contains(' ' || l.name_core || ' ', ' ' || r.name_core || ' ') or "
         "contains(' ' || r.name_core || ' ', ' ' || l.name_core || ' ')"
     )
+
+    def prefix(a: str, b: str) -> str:
+        return (
+            f"WHEN length({a}.name_core) >= 5 and length({a}.name_core) < length({b}.name_core)"
+            f" and left({a}.name_core, 1) = left({b}.name_core, 1) THEN 1 - damerau_levenshtein("
+            f"{a}.name_core, left({b}.name_core, length({a}.name_core))) / "
+            f"length({a}.name_core)::DOUBLE >= 0.85"
+        )
+
     for gated, reference in [
         (_similar_names(0.9), plain(0.9)),
         (_similar_names(0.8), plain(0.8)),
         (_token_containment("name_core"), contains),
+        (_near_prefix("name_core", 0.85), f"CASE {prefix('l', 'r')} {prefix('r', 'l')} END"),
     ]:
         got = db.sql(
             f"SELECT coalesce({gated}, false) = coalesce({reference}, false) AS same, "
