@@ -57,7 +57,7 @@ def _linker(
     db_api = make_db_api(model.settings.engine, connection)
     cols = model_columns(settings)
     frames = [db_api.register(t.select([c for c in cols if c in t.column_names])) for t in tables]
-    linker = Linker(frames[0], settings, log_level=None)
+    linker = Linker(frames[0], settings, log_level=None, validate_settings=False)  # see train_model
     for col, lookup in (frequencies or {}).items():
         linker.table_management.register_term_frequency_lookup(db_api.register(lookup), col)
     return linker, frames
