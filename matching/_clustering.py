@@ -27,7 +27,7 @@ fully determined by the data, so shuffled input gives identical clusters.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -160,6 +160,8 @@ class _Problem:
         """Each record's system, by position."""
         if self.systems is None:
             return pc.extract_regex(self.id_array, r"^(?P<s>[^|]*)").field("s")
+        if isinstance(self.systems, SystemColumn):
+            return self.systems.of(self.id_array)
         keys = pa.array(list(self.systems), pa.string())
         values = pa.array(list(self.systems.values()), pa.string())
         return values.take(pc.index_in(self.id_array, value_set=keys))
@@ -200,6 +202,8 @@ class _Problem:
             {k: v for k, v in self.keys.items() if k in region},
             None
             if self.systems is None
+            else self.systems.within(region)
+            if isinstance(self.systems, SystemColumn)
             else {k: self.systems[k] for k in region if k in self.systems},
             self.auto,
             self.review,
@@ -207,10 +211,54 @@ class _Problem:
         )
 
 
-def _sorted_unique(ids: Iterable[str]) -> list[str]:
-    """Distinct ids in code-point order (UTF-8 byte order is the same), sorted by Arrow."""
-    unique = pc.unique(pa.array(list(ids), pa.string()))
+def _sorted_unique(ids: Iterable[str] | pa.Array | pa.ChunkedArray) -> list[str]:
+    """Distinct ids in code-point order (UTF-8 byte order is the same), sorted by Arrow
+    (an Arrow column of ids is taken as it is)."""
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    array = ids.cast(pa.string()) if isinstance(ids, pa.Array) else pa.array(list(ids), pa.string())
+    unique = pc.unique(array)
     return unique.take(pc.sort_indices(unique)).to_pylist()
+
+
+class SystemColumn(Mapping[str, str]):
+    """Record id -> system, kept as the two Arrow columns of a table (a million-entry dict
+    costs more to build than clustering takes to use it); a dict is made only if asked
+    for by id."""
+
+    def __init__(self, ids: pa.ChunkedArray | pa.Array, systems: pa.ChunkedArray | pa.Array):
+        self.ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        values = systems.combine_chunks() if isinstance(systems, pa.ChunkedArray) else systems
+        self.systems = values.cast(pa.string())
+        self._dict: dict[str, str] | None = None
+
+    def _mapping(self) -> dict[str, str]:
+        if self._dict is None:
+            self._dict = dict(zip(self.ids.to_pylist(), self.systems.to_pylist(), strict=True))
+        return self._dict
+
+    def __getitem__(self, uid: str) -> str:
+        return self._mapping()[uid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids.to_pylist())
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def of(self, ids: pa.Array) -> pa.Array:
+        """The system of each of `ids`, in bulk (null where unknown)."""
+        return self.systems.take(pc.index_in(ids, value_set=self.ids))
+
+    def within(self, region: set[str]) -> dict[str, str]:
+        inside = pc.is_in(self.ids, value_set=pa.array(sorted(region), pa.string()))
+        return dict(
+            zip(
+                self.ids.filter(inside).to_pylist(),
+                self.systems.filter(inside).to_pylist(),
+                strict=True,
+            )
+        )
 
 
 def _pairs_of(links: Iterable[Sequence[str]]) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from matching._clustering import CONTRADICTION, ClusterResult, cluster_records
+from matching._clustering import CONTRADICTION, ClusterResult, SystemColumn, cluster_records
 from matching._constraints import Constraints, derive_constraints
 from matching._model import MatchingModel, train_model
 from matching._normalise import normalise_records
@@ -63,8 +63,8 @@ def checked_clustering(
     """Cluster, then score the pairs inside each cluster of three or more and re-cluster
     with the clearly different ones as vetoes, until no new veto appears."""
     thresholds = model.settings.thresholds
-    ids = table["unique_id"].to_pylist()
-    systems = dict(zip(ids, table["system"].to_pylist(), strict=True))
+    ids = table["unique_id"]
+    systems = SystemColumn(ids, table["system"])
     vetoes: set[tuple[str, str]] = set()
 
     def cluster(

@@ -233,3 +233,42 @@ def test_em_over_agreement_patterns_decides_as_em_over_pairs_does(data) -> None:
     assert abs(fast_q.bcubed_f1 - slow_q.bcubed_f1) < 0.01
     between = m.evaluate_clusters(result.clusters.assignments, slow.clusters.assignments)
     assert between.bcubed_f1 > 0.98
+
+
+def test_systems_as_arrow_columns_cluster_as_a_dict_does() -> None:
+    """`checked_clustering` hands the records' systems over as Arrow columns; attachment
+    (which needs them) and follow-up rounds decide exactly as with a plain dict."""
+    from matching._clustering import SystemColumn
+
+    records, _, _ = generate(seed=7)
+    for r in records[::3]:  # sparse records: some are left alone, then attached
+        r["tax_id"] = r["phone"] = r["website"] = r["email"] = None
+    settings = m.default_matching_settings("customer")
+    result = m.match_records(records, settings)
+    table = m.normalise_records(records, settings)
+    constraints = m.derive_constraints(table, settings)
+    column = SystemColumn(table["unique_id"], table["system"])
+    plain = dict(zip(table["unique_id"].to_pylist(), table["system"].to_pylist(), strict=True))
+    assert dict(column) == plain and len(column) == len(plain)
+    t = settings.thresholds
+    runs = [
+        m.cluster_records(
+            table["unique_id"] if isinstance(systems, SystemColumn) else list(plain),
+            result.pairs,
+            constraints.must_links,
+            constraints.cannot_links,
+            t.auto_link,
+            review_threshold=t.review,
+            exclusive_keys=constraints.exclusive_keys,
+            vetoes=result.vetoes,
+            attach_threshold=t.attach,
+            systems=systems,
+        )
+        for systems in (column, plain)
+    ]
+    assert runs[0].attached, "the set has lone records to attach"
+    assert runs[0].assignments == runs[1].assignments
+    assert runs[0].attached == runs[1].attached
+    assert runs[0].review_pairs.equals(runs[1].review_pairs)
+    region = set(list(plain)[:50])
+    assert column.within(region) == {k: plain[k] for k in region}
