@@ -172,3 +172,58 @@ def test_lifecycle_rules_read_from_the_hub_config_and_errors_name_their_place():
     with pytest.raises(ConfigError) as error:
         parse_hub_config(data)
     assert "survivorship.attributes.legal_name.when.while" in str(error.value)
+
+
+def test_a_cluster_decides_each_attribute_exactly_as_choose_does():
+    """`Survivorship` (the fast paths it takes for one member, lifecycle rules resolved
+    once per cluster) gives on random clusters and rule sets every value and provenance
+    `choose` gives attribute by attribute (ties, empty strings, lifecycles included)."""
+    import random
+
+    from mdm.services.golden._survivorship import Survivorship
+
+    rng = random.Random(5)
+    names = ["Acme", "acme ", "ACME Ltd", "Bolt", "", None]
+    attributes = [f"a{i}" for i in range(8)]
+    chains = [
+        AttributeRule(),
+        AttributeRule(rule="most_complete", then=("most_recent",)),
+        AttributeRule(rule="source_priority", systems=("erp", "crm")),
+        AttributeRule(rule="source_priority", systems=("erp",), only_listed=True),
+        AttributeRule(rule="most_frequent", then=("most_recent", "most_complete")),
+        AttributeRule(rule="most_recent", then=("most_frequent",)),
+        AttributeRule(
+            rule="source_priority",
+            systems=("crm", "erp"),
+            when=Lifecycle(absent=("erp",)),
+            otherwise=AttributeRule(rule="most_complete"),
+        ),
+    ]
+    decided: set[str] = set()
+    for _ in range(400):
+        config = SurvivorshipConfig(
+            default=rng.choice(chains[:2]),
+            attributes={a: rng.choice(chains) for a in rng.sample(attributes, 5)},
+        )
+        members = [
+            Member(
+                rng.choice(["crm", "erp", "psa"]),
+                str(rng.randrange(6)),
+                rng.randrange(1, 3),
+                rng.choice([None, datetime(2024, 1, rng.randrange(1, 4), tzinfo=UTC)]),
+                {a: rng.choice(names) for a in rng.sample(attributes, rng.randrange(9))},
+            )
+            for _ in range(rng.randrange(1, 6))
+        ]
+        values, provenance = Survivorship(attributes, config)(members)
+        systems = {m.system for m in members}
+        expected = {}
+        for a in attributes:
+            chosen = choose(a, members, config.rule_for(a, systems))
+            if chosen is not None:
+                expected[a] = chosen
+        assert values == {a: v for a, (v, _) in expected.items()}
+        assert provenance == {a: p for a, (_, p) in expected.items()}
+        decided |= {p["decided_by"] for p in provenance.values()}
+    assert {"only value", "most_recent", "most_complete", "source_priority"} <= decided
+    assert {"most_frequent", "tie: smallest source key"} <= decided
