@@ -144,3 +144,27 @@ def _sqlite_statement(
         for r in range(count)
     )
     return f"INSERT INTO {table} ({', '.join((*shared, *columns))}) VALUES {rows}"
+
+
+def fetch_plain(connection: sa.Connection, query: sa.Select) -> list[tuple[Any, ...]]:
+    """Every row of `query` as the driver's own tuples, in the connection's transaction.
+
+    For the bulk reads of a match run (a million keys and versions), SQLAlchemy's rows and
+    result processing cost as much again as the read itself. Only for columns whose driver
+    values need no conversion (text, integers): no result processor is applied.
+    """
+    compiled = query.compile(dialect=connection.dialect)
+    for column in query.selected_columns:
+        if column.type._cached_result_processor(connection.dialect, None) is not None:
+            raise TypeError(f"{column} needs its result processor: read it through SQLAlchemy")
+    params: Any = (
+        tuple(compiled.params[name] for name in compiled.positiontup or ())
+        if compiled.positional
+        else compiled.params
+    )
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mdm.store._bulk import bulk_insert, insert_encoded
+from mdm.store._bulk import bulk_insert, fetch_plain, insert_encoded
 from mdm.store._engine import json_text
 from mdm.store._tables import golden_record_versions as versions
 from mdm.store._tables import golden_records as golden
@@ -51,7 +51,7 @@ class GoldenRepository:
         query = sa.select(golden.c.golden_id, golden.c.version, golden.c.build_hash).where(
             golden.c.entity_type == entity_type, golden.c.status == "active"
         )
-        return {gid: (version, digest) for gid, version, digest in self._c.execute(query)}
+        return {gid: (version, digest) for gid, version, digest in fetch_plain(self._c, query)}
 
     def records(self, golden_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """id -> version, attributes and provenance of the given golden records."""
@@ -129,7 +129,7 @@ class GoldenRepository:
         query = sa.select(xrefs.c.system, xrefs.c.source_id, xrefs.c.golden_id).where(
             xrefs.c.entity_type == entity_type, xrefs.c.valid_to.is_(None)
         )
-        return {(s, i): g for s, i, g in self._c.execute(query)}
+        return {(s, i): g for s, i, g in fetch_plain(self._c, query)}
 
     def allocate_ids(self, entity_type: str, prefix: str, count: int) -> list[str]:
         """`count` new golden IDs, in order, from the type's counter."""

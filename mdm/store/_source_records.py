@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 import sqlalchemy as sa
 
-from mdm.store._bulk import bulk_insert, insert_encoded
+from mdm.store._bulk import bulk_insert, fetch_plain, insert_encoded
 from mdm.store._current_arrow import current_columns
 from mdm.store._tables import source_records as t
 from mdm.store._version_rows import JSON_COLUMNS, PAYLOAD_COLUMNS, VersionBatch, VersionEncoder
@@ -213,7 +213,7 @@ class SourceRecords:
         query = sa.select(t.c.system, t.c.source_id, t.c.version).where(
             t.c.entity_type == entity_type, t.c.is_current
         )
-        return {(s, i): v for s, i, v in self._c.execute(query)}
+        return {(s, i): v for s, i, v in fetch_plain(self._c, query)}
 
     def current_rows(
         self,

@@ -276,3 +276,30 @@ def test_a_postgresql_connection_in_another_client_encoding_reads_the_same(
         uow.connection.exec_driver_sql("SET client_encoding TO 'LATIN1'")
         table = load_match_input(uow, small_config, "customer")
     assert table.to_pylist() == _expected(latin).to_pylist()
+
+
+def test_keys_and_versions_read_plainly_are_the_rows_sqlalchemy_gives(uow_factory):
+    """The bulk reads of a match run (current versions, open xrefs, golden states) take the
+    driver's own tuples; on SQLite and PostgreSQL they are the values SQLAlchemy reads,
+    bound parameters and the transaction's own uncommitted rows included."""
+    import sqlalchemy as sa
+
+    from mdm.store._bulk import fetch_plain
+    from mdm.store._tables import source_records as t
+
+    _store(uow_factory, RECORDS)
+    with uow_factory() as uow:
+        connection = uow.connection
+        changed = sa.update(t).where(t.c.system == "psa").values(line=99)
+        connection.execute(changed)  # uncommitted, and seen below
+        query = sa.select(t.c.system, t.c.source_id, t.c.version, t.c.line).where(
+            t.c.entity_type == "customer", t.c.is_current, t.c.version >= 2
+        )
+        plain = fetch_plain(connection, query)
+        assert sorted(plain) == sorted(tuple(r) for r in connection.execute(query))
+        assert len(plain) == len(RECORDS)
+        assert {line for system, _, _, line in plain if system == "psa"} == {99}
+        versions = uow.source_records.current_versions("customer")
+        assert versions == {(s, i): 2 for s, i, *_ in RECORDS}
+        with pytest.raises(TypeError, match="result processor"):
+            fetch_plain(connection, sa.select(t.c.source_updated_at))  # UTC-aware on reading
