@@ -88,6 +88,8 @@ def checked_clustering(
     clusters = cluster()
     checked: set[frozenset[str]] = set()  # clusters whose pairs were scored already
     frequencies = None  # over all records, computed once for every round
+    # Pairs prediction scored at or above review can be no veto: not scored again.
+    settled = pairs.filter(pc.greater_equal(pairs["match_probability"], thresholds.review))
     for _ in range(_CHECK_ROUNDS):
         unchecked = _unchecked(clusters.assignments, checked)
         if not unchecked:
@@ -95,7 +97,7 @@ def checked_clustering(
         if frequencies is None:
             frequencies = term_frequencies(model, table)
         scored = score_within_clusters(
-            model, table, unchecked, frequencies=frequencies, explain=False
+            model, table, unchecked, frequencies=frequencies, explain=False, skip=settled
         )
         fresh = _vetoes(scored, thresholds, {a for a, _, _ in clusters.attached}) - vetoes
         if not fresh:

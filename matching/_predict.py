@@ -191,6 +191,22 @@ _RANKED = "__mdm_ranked"
 _ROW = "__mdm_row"
 
 
+def _without(linker: Linker, blocked: SplinkDataFrame, skip: SplinkDataFrame) -> SplinkDataFrame:
+    """`blocked` (join_key_l < join_key_r, as both blockings give it) less the pairs of
+    `skip`; the unfiltered table is dropped."""
+    pipeline = CTEPipeline()
+    pipeline.enqueue_sql(
+        f"SELECT b.* FROM {blocked.physical_name} AS b WHERE NOT EXISTS (SELECT 1 FROM "
+        f"{skip.physical_name} AS s WHERE s.unique_id_l = b.join_key_l "
+        "AND s.unique_id_r = b.join_key_r)",
+        "__splink__blocked_id_pairs",
+    )
+    try:
+        return linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    finally:
+        blocked.drop_table_from_database_and_remove_from_cache()
+
+
 def _own_blocking(model: MatchingModel, linker: Linker) -> bool:
     settings = linker._settings_obj
     return (
@@ -207,15 +223,19 @@ def _score(
     *,
     threshold: float | None = None,
     explain: bool = True,
+    skip: SplinkDataFrame | None = None,
 ) -> pa.Table:
     """Block, compare, score and select the public columns in one pipeline, so only the
     public columns are ever materialised (Splink's `predict` keeps every compared column
-    of both records, about 60 strings per pair here, to be read again and thrown away)."""
+    of both records, about 60 strings per pair here, to be read again and thrown away).
+    Pairs in `skip` (unique_id_l < unique_id_r) are left out before they are compared."""
     settings = linker._settings_obj
     if _own_blocking(model, linker):
         blocked = _blocked_pairs(linker, frame)
     else:
         blocked = linker.inference.compute_blocked_pairs_for_predict()
+    if skip is not None:
+        blocked = _without(linker, blocked, skip)
     try:
         pipeline = CTEPipeline([blocked])
         enqueue_df_concat_with_tf(linker, pipeline)
@@ -294,6 +314,7 @@ def score_within_clusters(
     connection: Any = None,
     frequencies: Mapping[str, pa.Table] | None = None,
     explain: bool = True,
+    skip: pa.Table | None = None,
 ) -> pa.Table:
     """Score every pair of records that share a cluster of at least `min_size` members.
 
@@ -302,7 +323,9 @@ def score_within_clusters(
     Term frequencies still come from all `records` (or are the given `frequencies`, from
     `term_frequencies` over the same records); only the grouped records are read. Same
     output shape as `predict_pairs`, with no probability cut-off; without `explain`, the
-    explanation column is null.
+    explanation column is null. Pairs of `skip` (unique_id_l < unique_id_r, say those
+    `predict_pairs` scored already, against the same frequencies) are not scored again
+    and not returned.
     """
     sizes = Counter(assignments.values())
     grouped = {uid: key for uid, key in assignments.items() if sizes[key] >= min_size}
@@ -320,7 +343,10 @@ def score_within_clusters(
     within = MatchingModel(model.settings, settings, model.version)
     with quiet_splink():
         linker, frames = _linker(within, [table], connection, frequencies)
-        return _score(within, linker, frames[0], explain=explain)
+        known = None
+        if skip is not None and skip.num_rows:
+            known = linker._db_api.register(skip.select(["unique_id_l", "unique_id_r"]))
+        return _score(within, linker, frames[0], explain=explain, skip=known)
 
 
 _GROUP = "cluster_group"

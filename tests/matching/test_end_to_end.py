@@ -272,3 +272,22 @@ def test_systems_as_arrow_columns_cluster_as_a_dict_does() -> None:
     assert runs[0].review_pairs.equals(runs[1].review_pairs)
     region = set(list(plain)[:50])
     assert column.within(region) == {k: plain[k] for k in region}
+
+
+def test_scoring_within_clusters_leaves_out_the_pairs_it_is_told_to_skip(data) -> None:
+    """Pairs prediction scored already are not compared again: what is left is exactly
+    the full scoring without them, with the same scores."""
+    records, _, _, settings, result = data
+    table = m.normalise_records(records, settings)
+    full = m.score_within_clusters(result.model, table, result.clusters.assignments, min_size=2)
+    skip = full.take(list(range(0, full.num_rows, 2)))  # every other pair
+    assert 0 < skip.num_rows < full.num_rows
+    rest = m.score_within_clusters(
+        result.model, table, result.clusters.assignments, min_size=2, skip=skip
+    )
+    ids = ["unique_id_l", "unique_id_r"]
+    skipped = set(zip(*(skip[c].to_pylist() for c in ids), strict=True))
+    keep = pa.array(
+        [(a, b) not in skipped for a, b in zip(*(full[c].to_pylist() for c in ids), strict=True)]
+    )
+    assert rest.equals(full.filter(keep))
