@@ -209,10 +209,12 @@ def _without(linker: Linker, blocked: SplinkDataFrame, skip: SplinkDataFrame) ->
 
 def _own_blocking(model: MatchingModel, linker: Linker) -> bool:
     settings = linker._settings_obj
-    return (
+    rules = settings._blocking_rules_to_generate_predictions
+    return (  # no rule at all: Splink compares every pair, and so does its blocking
         model.settings.engine == "duckdb"
         and settings._link_type == "dedupe_only"
-        and all(type(r) is BlockingRule for r in settings._blocking_rules_to_generate_predictions)
+        and bool(rules)
+        and all(type(r) is BlockingRule for r in rules)
     )
 
 

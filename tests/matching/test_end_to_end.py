@@ -291,3 +291,18 @@ def test_scoring_within_clusters_leaves_out_the_pairs_it_is_told_to_skip(data) -
         [(a, b) not in skipped for a, b in zip(*(full[c].to_pylist() for c in ids), strict=True)]
     )
     assert rest.equals(full.filter(keep))
+
+
+def test_a_model_without_blocking_rules_scores_every_pair(data) -> None:
+    """No blocking rule (all of them dropped for want of columns, say): every pair is
+    compared, as Splink does, rather than an error from the one-pass scoring."""
+    records, _, _, settings, result = data
+    plain = settings.model_copy(update={"blocking_rules": ()})
+    model = m.MatchingModel(
+        plain,
+        {**result.model.splink_settings, "blocking_rules_to_generate_predictions": []},
+        result.model.version,
+    )
+    table = m.normalise_records(records[:40], plain)
+    pairs = m.predict_pairs(model, table, threshold=0.0)
+    assert pairs.num_rows == 40 * 39 // 2
