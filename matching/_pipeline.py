@@ -61,7 +61,10 @@ def checked_clustering(
     model: MatchingModel, table: pa.Table, pairs: pa.Table, constraints: Constraints
 ) -> MatchResult:
     """Cluster, then score the pairs inside each cluster of three or more and re-cluster
-    with the clearly different ones as vetoes, until no new veto appears."""
+    with the clearly different ones as vetoes, until no new veto appears.
+
+    `pairs` are `model`'s scores over `table` (`predict_pairs`): those at or above review
+    are taken as they are, not scored again."""
     thresholds = model.settings.thresholds
     ids = table["unique_id"]
     systems = SystemColumn(ids, table["system"])
