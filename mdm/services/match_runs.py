@@ -127,6 +127,10 @@ def run_match(
     settings = settings_for(config, entity_type)
     phases = phases or Phases()
     with phases("load"), uow:
+        # The records matched are those stored when the input is read: anything stored
+        # while the run goes on keeps needing a match. Read before the input, so a record
+        # stored in between is matched and still flagged, never flagged done unmatched.
+        read_up_to = uow.source_records.last_current_id(entity_type)
         table = load_match_input(uow, config, entity_type)
         stored = uow.matching.active_model(entity_type)
         must, cannot = _steward_constraints(uow.matching.active_constraints(entity_type))
@@ -153,7 +157,7 @@ def run_match(
     result = dataclasses.replace(result, pairs=result.pairs.schema.empty_table())
     del table, pairs
     _return_freed_memory()
-    report = _store_result(uow, config, entity_type, records, pair_rows, result, phases)
+    report = _store_result(uow, config, entity_type, records, pair_rows, result, phases, read_up_to)
     report.timings = phases.seconds
     return report
 
@@ -178,6 +182,7 @@ def _store_result(
     pair_rows: list[tuple[Any, ...]],
     result: matching.MatchResult,
     phases: Phases,
+    read_up_to: int,
 ) -> MatchReport:
     clusters = result.clusters
     assignments = {split_unique_id(uid): key for uid, key in clusters.assignments.items()}
@@ -200,7 +205,7 @@ def _store_result(
             related = golden.rebuild_relationships(
                 uow, config, known={entity_type: built.memberships}
             )
-        uow.source_records.mark_matched(entity_type)
+        uow.source_records.mark_matched(entity_type, up_to=read_up_to)
         sizes: dict[str, int] = {}
         for key in clusters.assignments.values():
             sizes[key] = sizes.get(key, 0) + 1

@@ -93,3 +93,37 @@ def test_a_sparse_record_from_another_system_is_attached_and_its_pair_kept(
     assert golden["psa|P1"] == golden["crm|5"]
     assert report.attached == 1 and report.pairs.get("attached") == 1
     assert bands["psa|P1"] == "attached"
+
+
+def test_a_record_stored_while_a_run_matches_still_needs_matching(
+    uow_factory, small_config, engine, monkeypatch
+):
+    """The run clears the needs-match flag of the records it read, not of one another
+    client stored while it was predicting."""
+    import matching
+
+    load_rows(uow_factory(), small_config, "crm", "customer", ROWS[:4])
+    predict = matching.predict_pairs
+
+    def predict_while_a_record_arrives(*args, **kwargs):
+        load_rows(uow_factory(), small_config, "crm", "customer", ROWS)  # "5" is new
+        return predict(*args, **kwargs)
+
+    monkeypatch.setattr(matching, "predict_pairs", predict_while_a_record_arrives)
+    report = match_runs.run_match(uow_factory(), small_config, "customer")
+    assert report.records == 4
+    with engine.connect() as c:
+        flags = dict(
+            c.execute(
+                sa.text("SELECT source_id, needs_match FROM source_records WHERE is_current")
+            ).all()
+        )
+    assert {k for k, v in flags.items() if v} == {"5"}
+    monkeypatch.setattr(matching, "predict_pairs", predict)
+    again = match_runs.run_match(uow_factory(), small_config, "customer")
+    assert again.records == 5
+    with engine.connect() as c:
+        left = c.execute(
+            sa.text("SELECT count(*) FROM source_records WHERE is_current AND needs_match")
+        ).scalar()
+    assert left == 0
