@@ -400,7 +400,7 @@ def _summary(report: dict) -> None:
         f"= {chain / alone:.2f}x splink alone"
     )
     print(
-        f"ours, golden records, relationships and commit on top: "
+        f"ours, golden records, relationships, marking records matched and commit on top: "
         f"{ours['run_seconds'] - chain:.1f} s"
     )
     print(

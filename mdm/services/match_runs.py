@@ -13,6 +13,7 @@ import gc
 import json
 import logging
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,7 +186,8 @@ def _store_result(
     read_up_to: int,
 ) -> MatchReport:
     clusters = result.clusters
-    assignments = {split_unique_id(uid): key for uid, key in clusters.assignments.items()}
+    with phases("golden: plan ids"):  # the clusters as golden building takes them
+        assignments = {split_unique_id(uid): key for uid, key in clusters.assignments.items()}
     with uow:
         run_id = uow.matching.start_run(
             entity_type=entity_type,
@@ -205,10 +207,9 @@ def _store_result(
             related = golden.rebuild_relationships(
                 uow, config, known={entity_type: built.memberships}
             )
-        uow.source_records.mark_matched(entity_type, up_to=read_up_to)
-        sizes: dict[str, int] = {}
-        for key in clusters.assignments.values():
-            sizes[key] = sizes.get(key, 0) + 1
+        with phases("mark matched"):
+            uow.source_records.mark_matched(entity_type, up_to=read_up_to)
+        sizes = Counter(clusters.assignments.values())
         stale = [
             {"record": s.unique_id, "reference": f"{s.column}={s.target}", "reason": s.reason}
             for s in result.constraints.stale_references
