@@ -154,6 +154,8 @@ def fetch_plain(connection: sa.Connection, query: sa.Select) -> list[tuple[Any, 
     values need no conversion (text, integers): no result processor is applied.
     """
     compiled = query.compile(dialect=connection.dialect)
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        raise TypeError("expanding parameters (IN lists) need SQLAlchemy's execution")
     for column in query.selected_columns:
         if column.type._cached_result_processor(connection.dialect, None) is not None:
             raise TypeError(f"{column} needs its result processor: read it through SQLAlchemy")

@@ -301,5 +301,7 @@ def test_keys_and_versions_read_plainly_are_the_rows_sqlalchemy_gives(uow_factor
         assert {line for system, _, _, line in plain if system == "psa"} == {99}
         versions = uow.source_records.current_versions("customer")
         assert versions == {(s, i): 2 for s, i, *_ in RECORDS}
+        with pytest.raises(TypeError, match="expanding"):
+            fetch_plain(connection, sa.select(t.c.id).where(t.c.source_id.in_(["1", "2"])))
         with pytest.raises(TypeError, match="result processor"):
             fetch_plain(connection, sa.select(t.c.source_updated_at))  # UTC-aware on reading
