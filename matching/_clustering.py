@@ -131,7 +131,7 @@ class _Problem:
     cannot: list[tuple[str, str]]
     vetoes: list[tuple[str, str]]
     keys: Mapping[str, Collection[str]]
-    systems: Mapping[str, str] | None
+    systems: SystemColumn | None
     auto: float
     review: float
     attach: float | None
@@ -160,11 +160,7 @@ class _Problem:
         """Each record's system, by position."""
         if self.systems is None:
             return pc.extract_regex(self.id_array, r"^(?P<s>[^|]*)").field("s")
-        if isinstance(self.systems, SystemColumn):
-            return self.systems.of(self.id_array)
-        keys = pa.array(list(self.systems), pa.string())
-        values = pa.array(list(self.systems.values()), pa.string())
-        return values.take(pc.index_in(self.id_array, value_set=keys))
+        return self.systems.of(self.id_array)
 
     @property
     def margin(self) -> float:
@@ -200,11 +196,7 @@ class _Problem:
             within(self.cannot),
             within(self.vetoes),
             {k: v for k, v in self.keys.items() if k in region},
-            None
-            if self.systems is None
-            else self.systems.within(region)
-            if isinstance(self.systems, SystemColumn)
-            else {k: self.systems[k] for k in region if k in self.systems},
+            None if self.systems is None else self.systems.within(region),
             self.auto,
             self.review,
             self.attach,
@@ -224,7 +216,13 @@ def _sorted_unique(ids: Iterable[str] | pa.Array | pa.ChunkedArray) -> list[str]
 class SystemColumn(Mapping[str, str]):
     """Record id -> system, kept as the two Arrow columns of a table (a million-entry dict
     costs more to build than clustering takes to use it); a dict is made only if asked
-    for by id."""
+    for by id. Clustering holds any mapping of systems as one of these."""
+
+    @classmethod
+    def of_mapping(cls, systems: Mapping[str, str]) -> SystemColumn:
+        if isinstance(systems, SystemColumn):
+            return systems
+        return cls(pa.array(list(systems), pa.string()), pa.array(list(systems.values())))
 
     def __init__(self, ids: pa.ChunkedArray | pa.Array, systems: pa.ChunkedArray | pa.Array):
         self.ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
@@ -250,15 +248,10 @@ class SystemColumn(Mapping[str, str]):
         """The system of each of `ids`, in bulk (null where unknown)."""
         return self.systems.take(pc.index_in(ids, value_set=self.ids))
 
-    def within(self, region: set[str]) -> dict[str, str]:
+    def within(self, region: set[str]) -> SystemColumn:
+        """The systems of the ids in `region` only."""
         inside = pc.is_in(self.ids, value_set=pa.array(sorted(region), pa.string()))
-        return dict(
-            zip(
-                self.ids.filter(inside).to_pylist(),
-                self.systems.filter(inside).to_pylist(),
-                strict=True,
-            )
-        )
+        return SystemColumn(self.ids.filter(inside), self.systems.filter(inside))
 
 
 def _pairs_of(links: Iterable[Sequence[str]]) -> list[tuple[str, str]]:
@@ -301,7 +294,7 @@ def cluster_records(
         _pairs_of(cannot_links),
         _pairs_of(vetoes),
         dict(exclusive_keys or {}),
-        systems,
+        None if systems is None else SystemColumn.of_mapping(systems),
         auto_link_threshold,
         auto_link_threshold if review_threshold is None else review_threshold,
         attach_threshold,

@@ -131,7 +131,7 @@ def run_match(
         # The records matched are those stored when the input is read: anything stored
         # while the run goes on keeps needing a match. Read before the input, so a record
         # stored in between is matched and still flagged, never flagged done unmatched.
-        read_up_to = uow.source_records.last_current_id(entity_type)
+        read_up_to = uow.source_records.last_id()
         table = load_match_input(uow, config, entity_type)
         stored = uow.matching.active_model(entity_type)
         must, cannot = _steward_constraints(uow.matching.active_constraints(entity_type))

@@ -258,21 +258,18 @@ class SourceRecords:
         result = self._c.execute(query.execution_options(yield_per=batch_size))
         yield from result.partitions(batch_size)
 
-    def last_current_id(self, entity_type: str) -> int:
-        """The highest row id among the current records of a type (0: none); a record
-        stored later, or a later version of one, has a higher id."""
-        query = sa.select(sa.func.max(t.c.id)).where(t.c.entity_type == entity_type, t.c.is_current)
-        return int(self._c.execute(query).scalar() or 0)
+    def last_id(self) -> int:
+        """The highest row id stored so far (0: none; one look-up at the end of the primary
+        key): any record or version stored later has a higher id."""
+        return int(self._c.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0)
 
-    def mark_matched(self, entity_type: str, up_to: int | None = None) -> int:
-        """Clear the needs-match flag of the current records of a type, those with a row id
-        up to `up_to` if given: the records a match run read, not those stored while it
-        ran (they still need matching)."""
+    def mark_matched(self, entity_type: str, up_to: int) -> int:
+        """Clear the needs-match flag of the current records of a type with a row id up to
+        `up_to` (`last_id` when a match run read them), not of those stored while it ran:
+        they still need matching."""
         stmt = (
             sa.update(t)
-            .where(t.c.entity_type == entity_type, t.c.is_current, t.c.needs_match)
+            .where(t.c.entity_type == entity_type, t.c.is_current, t.c.needs_match, t.c.id <= up_to)
             .values(needs_match=False)
         )
-        if up_to is not None:
-            stmt = stmt.where(t.c.id <= up_to)
         return self._c.execute(stmt).rowcount
