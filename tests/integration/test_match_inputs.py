@@ -50,38 +50,9 @@ def _store(uow_factory, records, entity_type="customer") -> None:
     with uow_factory() as uow:
         for system in sorted({r[0] for r in records}):
             uow.batches.ensure_system(system, utcnow())
-        batch = uow.batches.start(
-            system="crm",
-            entity_type=entity_type,
-            origin="test",
-            actor="test",
-            correlation_id="test",
-            started_at=utcnow(),
-        )
-        rows = []
-        for line, (system, source_id, attributes, updated) in enumerate(records):
-            for version in (1, 2):
-                current = version == 2
-                rows.append(
-                    {
-                        "entity_type": entity_type,
-                        "system": system,
-                        "source_id": source_id,
-                        "version": version,
-                        "is_current": current,
-                        "needs_match": current,
-                        "raw": {},
-                        "attributes": attributes if current else {"name": "superseded"},
-                        "issues": None,
-                        "content_hash": f"{system}{source_id}{version}",
-                        "source_updated_at": updated,
-                        "ingested_at": utcnow(),
-                        "superseded_at": None if current else utcnow(),
-                        "batch_id": batch,
-                        "line": line,
-                    }
-                )
-        uow.source_records.insert_versions(rows)
+        superseded = [(s, i, {"name": "superseded"}, u) for s, i, _, u in records]
+        _store_in(uow, superseded, version=1, current=False, entity_type=entity_type)
+        _store_in(uow, records, version=2, entity_type=entity_type)
         uow.commit()
 
 
@@ -220,10 +191,11 @@ def test_a_change_committed_during_the_read_is_not_seen(uow_factory, small_confi
     assert [r["name"] for r in changed] == ["Company 0"]
 
 
-def _store_in(uow, records) -> None:
+def _store_in(uow, records, version=3, current=True, entity_type="customer") -> None:
+    """Insert one version of each record in an open unit of work, in a batch of its own."""
     batch = uow.batches.start(
-        system="erp",
-        entity_type="customer",
+        system="crm",
+        entity_type=entity_type,
         origin="test",
         actor="test",
         correlation_id="test",
@@ -232,23 +204,23 @@ def _store_in(uow, records) -> None:
     uow.source_records.insert_versions(
         [
             {
-                "entity_type": "customer",
+                "entity_type": entity_type,
                 "system": system,
                 "source_id": source_id,
-                "version": 3,
-                "is_current": True,
-                "needs_match": True,
+                "version": version,
+                "is_current": current,
+                "needs_match": current,
                 "raw": {},
                 "attributes": attributes,
                 "issues": None,
-                "content_hash": "changed",
+                "content_hash": f"{system}{source_id}{version}",
                 "source_updated_at": updated,
                 "ingested_at": utcnow(),
-                "superseded_at": None,
+                "superseded_at": None if current else utcnow(),
                 "batch_id": batch,
-                "line": 1,
+                "line": line,
             }
-            for system, source_id, attributes, updated in records
+            for line, (system, source_id, attributes, updated) in enumerate(records)
         ]
     )
 
